@@ -1,0 +1,53 @@
+/*
+ * systab -- rows of the built-in system tables (system.local, system.peers,
+ * system_schema.*, system_virtual_schema.*, system_views.*), produced on
+ * the fly from the node identity and the schema snapshot of the shard that
+ * reads them. Nothing is stored: they can never disagree with the schema.
+ *
+ * Rows are encoded cells (native-protocol value bytes) in an arena, in the
+ * table's column order (schema invariant 3), sorted as Cassandra returns
+ * them: by partition token, then clustering columns.
+ *
+ * Thread context: the reading shard; reads only immutable data.
+ */
+#ifndef RINGDB_DB_SYSTAB_H
+#define RINGDB_DB_SYSTAB_H
+
+#include "schema/schema.h"
+#include "util/arena.h"
+
+#include <stdint.h>
+
+struct db_cell {
+    const uint8_t *p;
+    int32_t len; /* -1: null */
+};
+
+struct db_rows {
+    int n_cols;
+    int n_rows, cap_rows;
+    struct db_cell *cells; /* n_rows * n_cols, row-major */
+    arena *a;
+};
+
+/* Extra rows that only upper layers know (connected clients). */
+struct systab_client {
+    uint8_t addr[16];
+    int addr_len;
+    int port;
+    int shard;
+    int protocol_version;
+    int64_t request_count;
+    const char *stage, *driver_name, *driver_version;
+};
+
+/* Produces every row of virtual table t of keyspace ks. 0 ok, -1 OOM. */
+int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
+                const struct schema_table *t, const struct systab_client *clients, int n_clients,
+                arena *a, struct db_rows *out);
+
+/* Cell encoders (arena-allocated value bytes). NULL on OOM. */
+int db_cell_text(arena *a, struct db_cell *c, const char *s);
+int db_cell_int(arena *a, struct db_cell *c, int32_t v);
+
+#endif
