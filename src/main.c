@@ -9,6 +9,7 @@
  * Every start-up failure prints one line "ringdb: error: ..." and exits 1
  * (2 for command-line usage errors).
  */
+#include "auth/auth.h"
 #include "cluster/local_node.h"
 #include "net/shard.h"
 #include "service/migration.h"
@@ -139,9 +140,13 @@ int main(int argc, char **argv)
         rc = die("%s%s", err, "");
         goto out_cfg;
     }
-    if (sp_global_init(cfg.data_file_directories[0], err, sizeof(err)) < 0) {
+    if (auth_global_init(cfg.data_file_directories[0], cfg.authenticator, err, sizeof(err)) < 0) {
         rc = die("%s%s", err, "");
         goto out_node;
+    }
+    if (sp_global_init(cfg.data_file_directories[0], err, sizeof(err)) < 0) {
+        rc = die("%s%s", err, "");
+        goto out_auth;
     }
 
     /* Signals are taken by sigwait in this thread only: block them before
@@ -184,6 +189,8 @@ int main(int argc, char **argv)
     rc = 0;
 out_schema:
     sp_global_shutdown();
+out_auth:
+    auth_global_shutdown();
 out_node:
     node_shutdown();
 out_cfg:

@@ -282,7 +282,7 @@ struct gather_part {
     struct gather *g;
     int n;
     struct systab_client *rows; /* heap; strings point into names */
-    char (*names)[2][64];       /* driver name/version copies */
+    char (*names)[3][64];       /* driver name, version, user name copies */
 };
 
 static int select_rows(struct cql_exec *x, const struct systab_client *clients, int n_clients);
@@ -302,6 +302,8 @@ static void on_clients_reply(struct shard *s, void *arg)
                 arena_strndup(&r->arena, part->names[i][0], strlen(part->names[i][0]));
             all[g->n + i].driver_version =
                 arena_strndup(&r->arena, part->names[i][1], strlen(part->names[i][1]));
+            all[g->n + i].username =
+                arena_strndup(&r->arena, part->names[i][2], strlen(part->names[i][2]));
             all[g->n + i].stage = "ready";
         }
         g->all = all;
@@ -329,7 +331,10 @@ static void on_clients_request(struct shard *s, void *arg)
                      part->rows[i].driver_name ? part->rows[i].driver_name : "");
             snprintf(part->names[i][1], 64, "%s",
                      part->rows[i].driver_version ? part->rows[i].driver_version : "");
+            snprintf(part->names[i][2], 64, "%s",
+                     part->rows[i].username ? part->rows[i].username : "");
             part->rows[i].driver_name = part->rows[i].driver_version = NULL;
+            part->rows[i].username = NULL;
             part->rows[i].stage = NULL;
         }
     } else {

@@ -306,7 +306,7 @@ static void gen_clients(struct gen *g, const struct systab_client *cl, int n)
         set_bigint(g, "request_count", cl[i].request_count);
         set_int(g, "shard", cl[i].shard);
         set_bool(g, "ssl_enabled", 0);
-        set_text(g, "username", "anonymous");
+        set_text(g, "username", cl[i].username && cl[i].username[0] ? cl[i].username : "anonymous");
     }
 }
 

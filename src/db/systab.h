@@ -38,7 +38,7 @@ struct systab_client {
     int shard;
     int protocol_version;
     int64_t request_count;
-    const char *stage, *driver_name, *driver_version;
+    const char *stage, *driver_name, *driver_version, *username;
 };
 
 /* Produces every row of virtual table t of keyspace ks. 0 ok, -1 OOM. */

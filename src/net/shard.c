@@ -10,6 +10,7 @@
  *   4. announce sleep: sleeping = 1, fence, recheck queues (invariant 3).
  */
 #include "net/shard.h"
+#include "net/worker.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -271,6 +272,7 @@ static void pump(loop *l, void *arg)
     struct shard *s = arg;
     retry_overflow(s);
     if (pop_all(s) >= POP_BATCH) loop_no_sleep(l);
+    if (worker_poll(s)) loop_no_sleep(l);
     if (atomic_load(&s->group->stop) && !s->draining) {
         s->draining = 1;
         if (s->listen_fd >= 0) {
@@ -287,7 +289,8 @@ static void pump(loop *l, void *arg)
     }
     atomic_store(&s->sleeping, 1);
     atomic_thread_fence(memory_order_seq_cst);
-    if (any_incoming(s) || atomic_load(&s->group->stop) != s->draining) loop_no_sleep(l);
+    if (any_incoming(s) || !worker_idle(s) || atomic_load(&s->group->stop) != s->draining)
+        loop_no_sleep(l);
 }
 
 static void *shard_main(void *arg)
@@ -318,6 +321,7 @@ static void *shard_main(void *arg)
      * needed: they stop after us only through the group flag. Run what is
      * queued so nothing sent to us leaks. */
     pop_all(s);
+    worker_stop(s);
     g->hooks->stop(s);
     loop_destroy(&s->loop);
     return NULL;

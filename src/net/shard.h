@@ -51,6 +51,7 @@ struct shard_hooks {
 };
 
 struct xq_overflow; /* messages waiting for room in a full ring */
+struct worker;      /* the shard's helper thread (worker.c) */
 
 struct shard {
     int id;
@@ -68,7 +69,8 @@ struct shard {
     struct xq_overflow **overflow_tail;
     int draining;
     int drained;
-    uint64_t n_accepted; /* stats */
+    struct worker *worker; /* helper thread for blocking work (worker.c) */
+    uint64_t n_accepted;   /* stats */
     uint64_t n_msgs_in;
     /* The upper layers' per-shard state, one slot per layer (each layer
      * owns and frees its own). */

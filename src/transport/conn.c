@@ -6,6 +6,11 @@
  *   NEW ----OPTIONS---> NEW            (handle_options: SUPPORTED)
  *   NEW ----STARTUP---> READY          (handle_startup: READY; v5 switches to
  *                                       segment framing after the READY frame)
+ *   NEW ----STARTUP---> AUTH           (PasswordAuthenticator: AUTHENTICATE;
+ *                                       v5 switches framing here too)
+ *   AUTH ---AUTH_RESPONSE--> READY     (handle_auth_response -> worker thread
+ *                                       bcrypt -> on_auth_done: AUTH_SUCCESS)
+ *   AUTH ---AUTH_RESPONSE--> AUTH      (bad credentials: ERROR 0x0100)
  *   READY --QUERY/PREPARE/EXECUTE/BATCH--> READY (dispatch -> cql_handle)
  *   READY --REGISTER--> READY          (handle_register)
  *   any ----bad version / broken framing / peer closed--> CLOSING
@@ -27,9 +32,11 @@
  *      left: a pending request answers into a closed connection harmlessly.
  */
 #include "transport/server.h"
+#include "auth/auth.h"
 #include "cluster/local_node.h"
 #include "cql/cql.h"
 #include "db/systab.h"
+#include "net/worker.h"
 #include "transport/compress.h"
 #include "transport/frame.h"
 #include "transport/segment.h"
@@ -47,7 +54,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum conn_state { CONN_NEW, CONN_READY, CONN_CLOSING };
+enum conn_state { CONN_NEW, CONN_AUTH, CONN_READY, CONN_CLOSING };
 
 #define EV_TOPOLOGY 0x1
 #define EV_STATUS   0x2
@@ -83,6 +90,7 @@ struct conn {
     uint64_t n_requests;
     char driver_name[64];
     char driver_version[32];
+    char username[64];
     struct conn *prev, *next;
 };
 
@@ -341,14 +349,83 @@ static void handle_startup(struct conn *c, int16_t stream, const struct proto_st
         }
         c->compression = algo;
     }
-    /* AllowAllAuthenticator: READY at once (PasswordAuthenticator is the auth issue). */
-    conn_send_frame(c, stream, PROTO_OP_READY, NULL, 0, NULL, 0);
-    c->state = CONN_READY;
+    if (auth_required()) {
+        uint8_t body[128]; /* fixed: one short string, never grows */
+        buf b = {.data = body, .cap = sizeof(body)};
+        proto_wr_cstring(&b, AUTH_PASSWORD_AUTHENTICATOR);
+        conn_send_frame(c, stream, PROTO_OP_AUTHENTICATE, b.data, b.len, NULL, 0);
+        c->state = CONN_AUTH;
+    } else {
+        snprintf(c->username, sizeof(c->username), "anonymous");
+        conn_send_frame(c, stream, PROTO_OP_READY, NULL, 0, NULL, 0);
+        c->state = CONN_READY;
+    }
     if (c->version >= PROTO_V5) {
         c->v5_framing = 1; /* invariant (2): everything after READY is segmented */
         proto_seg_decoder_init(&c->seg, c->compression == PROTO_COMPRESS_LZ4,
                                g_opts->max_frame_size);
     }
+}
+
+/* SASL PLAIN check on the shard's worker thread (bcrypt is slow). */
+struct auth_job {
+    struct conn *c;
+    int16_t stream;
+    size_t n;
+    int ok;
+    char user[64];
+    char err[300];
+    uint8_t token[]; /* copy of the client's token */
+};
+
+static void auth_work(void *arg)
+{
+    struct auth_job *j = arg;
+    j->ok = auth_check_plain(j->token, j->n, j->user, sizeof(j->user), j->err, sizeof(j->err)) == 0;
+}
+
+static void auth_done(struct shard *s, void *arg)
+{
+    struct auth_job *j = arg;
+    struct conn *c = j->c;
+    c->n_inflight--;
+    if (c->fd >= 0 && c->state == CONN_AUTH) {
+        if (j->ok) {
+            uint8_t body[4];
+            put_be32(body, 0xffffffffu); /* [bytes] null: no final token */
+            conn_send_frame(c, j->stream, PROTO_OP_AUTH_SUCCESS, body, 4, NULL, 0);
+            snprintf(c->username, sizeof(c->username), "%s", j->user);
+            c->state = CONN_READY;
+        } else {
+            send_error(c, j->stream, PROTO_ERR_BAD_CREDENTIALS, "%s", j->err);
+        }
+        conn_flush(c);
+    } else if (c->fd < 0 && c->n_inflight == 0) {
+        loop_timer_arm(&c->shard->loop, &c->release_timer, 0);
+    }
+    memset(j->token, 0, j->n);
+    mem_free(j);
+}
+
+static void handle_auth_response(struct conn *c, int16_t stream,
+                                 const struct proto_auth_response *ar)
+{
+    size_t n = ar->token.len > 0 ? (size_t)ar->token.len : 0;
+    struct auth_job *j = mem_calloc(1, sizeof(*j) + n);
+    if (!j) {
+        send_error(c, stream, PROTO_ERR_SERVER, "Out of memory");
+        return;
+    }
+    j->c = c;
+    j->stream = stream;
+    j->n = n;
+    if (n) memcpy(j->token, ar->token.p, n);
+    if (worker_submit(c->shard, auth_work, auth_done, j) < 0) {
+        mem_free(j);
+        send_error(c, stream, PROTO_ERR_SERVER, "Out of memory");
+        return;
+    }
+    c->n_inflight++;
 }
 
 static void handle_register(struct conn *c, int16_t stream, const struct proto_register *rg)
@@ -383,7 +460,14 @@ static void dispatch(struct conn *c, const struct proto_frame_hdr *h, const uint
                    proto_opcode_name(h->opcode) ? proto_opcode_name(h->opcode) : "?");
         return;
     }
-    if (c->state == CONN_READY && h->opcode == PROTO_OP_STARTUP) {
+    if (c->state == CONN_AUTH && h->opcode != PROTO_OP_AUTH_RESPONSE &&
+        h->opcode != PROTO_OP_OPTIONS) {
+        send_error(c, h->stream, PROTO_ERR_PROTOCOL,
+                   "Unexpected message %s, expecting SASL response",
+                   proto_opcode_name(h->opcode) ? proto_opcode_name(h->opcode) : "?");
+        return;
+    }
+    if ((c->state == CONN_READY || c->state == CONN_AUTH) && h->opcode == PROTO_OP_STARTUP) {
         send_error(c, h->stream, PROTO_ERR_PROTOCOL,
                    "Unexpected message STARTUP, the connection is already initialized");
         return;
@@ -407,8 +491,11 @@ static void dispatch(struct conn *c, const struct proto_frame_hdr *h, const uint
     case PROTO_OP_STARTUP: handle_startup(c, h->stream, &msg.u.startup); break;
     case PROTO_OP_REGISTER: handle_register(c, h->stream, &msg.u.reg); break;
     case PROTO_OP_AUTH_RESPONSE:
-        send_error(c, h->stream, PROTO_ERR_PROTOCOL,
-                   "Unexpected message AUTH_RESPONSE, authentication is not in progress");
+        if (c->state == CONN_AUTH)
+            handle_auth_response(c, h->stream, &msg.u.auth_response);
+        else
+            send_error(c, h->stream, PROTO_ERR_PROTOCOL,
+                       "Unexpected message AUTH_RESPONSE, authentication is not in progress");
         break;
     case PROTO_OP_QUERY:
     case PROTO_OP_PREPARE:
@@ -620,6 +707,7 @@ static int list_clients(struct shard *s, struct systab_client *out, int cap)
             o->stage = c->state == CONN_READY ? "ready" : "establishing";
             o->driver_name = c->driver_name;
             o->driver_version = c->driver_version;
+            o->username = c->username;
         }
         n++;
     }

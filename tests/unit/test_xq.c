@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "net/shard.h"
+#include "net/worker.h"
 #include "net/xq.h"
 #include "util/mem.h"
 
@@ -163,6 +164,59 @@ static void test_listen_error_is_reported(void **st)
     assert_non_null(strstr(err, "invalid address"));
 }
 
+/* ---- worker: blocking jobs run off the shard, completions on it ---- */
+
+#define JOBS 5000
+static atomic_int worked, completed, wrong_thread;
+static pthread_t shard0_thread;
+
+static void job_work(void *arg)
+{
+    if (pthread_equal(pthread_self(), shard0_thread)) atomic_fetch_add(&wrong_thread, 1);
+    atomic_fetch_add(&worked, 1);
+}
+
+static void job_done(struct shard *s, void *arg)
+{
+    if (!pthread_equal(pthread_self(), shard0_thread)) atomic_fetch_add(&wrong_thread, 1);
+    if ((intptr_t)arg != atomic_load(&completed)) atomic_fetch_add(&wrong_thread, 1); /* order */
+    atomic_fetch_add(&completed, 1);
+}
+
+static void submit_jobs(struct shard *s, void *arg)
+{
+    shard0_thread = pthread_self();
+    for (intptr_t i = 0; i < JOBS; i++)
+        worker_submit(s, job_work, job_done, (void *)i);
+}
+
+static int w_start(struct shard *s)
+{
+    if (s->id == 0) shard_send(s, 0, submit_jobs, NULL);
+    return 0;
+}
+
+static const struct shard_hooks worker_hooks = {w_start, h_accept, h_drain, h_stop};
+
+static void test_worker_jobs_complete_on_shard_in_order(void **st)
+{
+    struct shard_group g;
+    char err[256];
+    atomic_store(&worked, 0);
+    atomic_store(&completed, 0);
+    assert_int_equal(shard_group_init(&g, 1, &worker_hooks, NULL, "127.0.0.1", 0, err, sizeof(err)),
+                     0);
+    assert_int_equal(shard_group_start(&g, err, sizeof(err)), 0);
+    for (int i = 0; i < 5000 && atomic_load(&completed) < JOBS; i++)
+        usleep(1000);
+    shard_group_stop(&g);
+    shard_group_join(&g);
+    shard_group_destroy(&g);
+    assert_int_equal(atomic_load(&worked), JOBS);
+    assert_int_equal(atomic_load(&completed), JOBS);
+    assert_int_equal(atomic_load(&wrong_thread), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_two_threads_no_loss_in_order),
         cmocka_unit_test(test_shards_ping_pong_with_overflow),
         cmocka_unit_test(test_listen_error_is_reported),
+        cmocka_unit_test(test_worker_jobs_complete_on_shard_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
