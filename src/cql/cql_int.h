@@ -79,6 +79,24 @@ int cql_exec_stmt(struct cql_exec *x);
 int stmt_select(struct cql_exec *x);
 int stmt_use(struct cql_exec *x);
 int stmt_keyspace_ddl(struct cql_exec *x);
+int stmt_create_table(struct cql_exec *x);
+int stmt_alter_table(struct cql_exec *x);
+int stmt_drop_table(struct cql_exec *x);
+int stmt_create_type(struct cql_exec *x);
+int stmt_drop_type(struct cql_exec *x);
+int stmt_truncate(struct cql_exec *x);
+int stmt_modify(struct cql_exec *x); /* INSERT, UPDATE, DELETE, BATCH */
+int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
+                      const struct schema_table *t);
+/* AST type -> struct type (request arena), UDTs resolved in ks; NULL with error. */
+struct type *cql_build_type(struct cql_req *r, const struct schema_keyspace *ks,
+                            const struct cql_type *ct);
+enum type_kind cql_native_kind(enum cql_native n);
+/* Protocol BATCH messages: statements with their own values. */
+struct cql_batch_ctx;
+struct cql_batch_ctx *cql_batch_begin(struct cql_exec *x, int type);
+int cql_batch_add(struct cql_batch_ctx *bc, struct cql_exec *x);
+int cql_batch_send(struct cql_batch_ctx *bc, struct cql_exec *x);
 /* Bind-variable specs of a statement for a PREPARED result; -1 with an
  * error written into r when the statement cannot be prepared. */
 int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_colspec **out, int *n,
@@ -95,10 +113,11 @@ const struct schema_table *resolve_table(struct cql_req *r, const struct cql_qna
  * was sent (error written). */
 const proto_value *bind_value(struct cql_exec *x, const struct cql_bind_marker *m);
 
-/* Encodes a literal term for a column of type t into arena bytes. 0 ok,
- * -1 with an error written into r. */
-int term_encode(struct cql_exec *x, const struct cql_term *term, const struct type *t,
-                const char *col_name, proto_value *out);
+/* Encodes a term for a column of type t into request-arena bytes (len -1
+ * null, -2 unset). 0 ok, -1 with an error written into r. */
+int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struct type *t,
+                    const char *col_name, proto_value *out);
+#define term_encode cql_encode_term
 
 /* prepared cache */
 struct cql_prepared *prepared_find(struct cql_shard *cs, const uint8_t id[16]);

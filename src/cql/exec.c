@@ -244,145 +244,6 @@ const proto_value *bind_value(struct cql_exec *x, const struct cql_bind_marker *
     return &p->values[m->index];
 }
 
-static const struct cql_bind_marker *marker_of(const struct cql_stmt *st, const struct cql_term *t)
-{
-    for (int i = 0; i < st->n_binds; i++)
-        if (st->binds[i].term == t) return &st->binds[i];
-    return NULL;
-}
-
-static const char *const_kind_name(enum cql_const_kind k)
-{
-    switch (k) {
-    case CQL_CONST_STRING: return "STRING";
-    case CQL_CONST_INTEGER: return "INTEGER";
-    case CQL_CONST_FLOAT: return "FLOAT";
-    case CQL_CONST_BOOLEAN: return "BOOLEAN";
-    case CQL_CONST_DURATION: return "DURATION";
-    case CQL_CONST_UUID: return "UUID";
-    case CQL_CONST_HEX: return "HEX";
-    case CQL_CONST_NAN:
-    case CQL_CONST_INFINITY: return "FLOAT";
-    default: return "IDENT";
-    }
-}
-
-static int put_bytes(struct cql_exec *x, proto_value *out, const void *p, size_t n)
-{
-    uint8_t *d = arena_memdup(&x->r->arena, p, n ? n : 1);
-    if (!d) {
-        cql_error(x->r, PROTO_ERR_SERVER, "Out of memory");
-        return -1;
-    }
-    out->p = d;
-    out->len = (int32_t)n;
-    return 0;
-}
-
-/* Literal constants of the native types the system tables use; the full
- * literal grammar of every type is the types issue's. */
-int term_encode(struct cql_exec *x, const struct cql_term *term, const struct type *t,
-                const char *col, proto_value *out)
-{
-    if (term->kind == CQL_TERM_BIND) {
-        const struct cql_bind_marker *m = marker_of(x->stmt, term);
-        const proto_value *v = m ? bind_value(x, m) : NULL;
-        if (!v) return -1;
-        *out = *v;
-        return 0;
-    }
-    if (term->kind != CQL_TERM_CONST) {
-        cql_error(x->r, PROTO_ERR_INVALID,
-                  "Invalid term for \"%s\": only literals and bind "
-                  "markers are supported here",
-                  col);
-        return -1;
-    }
-    enum cql_const_kind ck = term->constant.kind;
-    const char *txt = term->constant.text;
-    if (ck == CQL_CONST_NULL) {
-        out->p = NULL;
-        out->len = PROTO_VALUE_NULL;
-        return 0;
-    }
-    char tbuf[128];
-    buf tb;
-    buf_init(&tb);
-    type_format(t, &tb);
-    snprintf(tbuf, sizeof(tbuf), "%.*s", (int)tb.len, tb.data ? (char *)tb.data : "");
-    buf_free(&tb);
-    switch (t->kind) {
-    case TYPE_VARCHAR:
-    case TYPE_ASCII:
-        if (ck != CQL_CONST_STRING) break;
-        return put_bytes(x, out, txt, term->constant.len);
-    case TYPE_INT:
-    case TYPE_BIGINT: {
-        if (ck != CQL_CONST_INTEGER) break;
-        errno = 0;
-        char *end;
-        long long v = strtoll(txt, &end, 10);
-        if (errno || *end || (t->kind == TYPE_INT && (v < INT32_MIN || v > INT32_MAX))) {
-            cql_error(x->r, PROTO_ERR_INVALID,
-                      "Invalid INTEGER constant (%s) for \"%s\" of type %s", txt, col, tbuf);
-            return -1;
-        }
-        uint8_t b[8];
-        if (t->kind == TYPE_INT) {
-            put_be32(b, (uint32_t)v);
-            return put_bytes(x, out, b, 4);
-        }
-        put_be64(b, (uint64_t)v);
-        return put_bytes(x, out, b, 8);
-    }
-    case TYPE_BOOLEAN: {
-        if (ck != CQL_CONST_BOOLEAN) break;
-        uint8_t b = strcasecmp(txt, "true") == 0;
-        return put_bytes(x, out, &b, 1);
-    }
-    case TYPE_UUID:
-    case TYPE_TIMEUUID: {
-        if (ck != CQL_CONST_UUID) break;
-        uuid u;
-        if (uuid_parse(&u, txt, strlen(txt)) < 0) break;
-        return put_bytes(x, out, u.b, 16);
-    }
-    case TYPE_INET: {
-        if (ck != CQL_CONST_STRING) break;
-        uint8_t b[16];
-        char a[64];
-        snprintf(a, sizeof(a), "%.*s", (int)term->constant.len, txt);
-        if (inet_pton(AF_INET, a, b) == 1) return put_bytes(x, out, b, 4);
-        if (inet_pton(AF_INET6, a, b) == 1) return put_bytes(x, out, b, 16);
-        cql_error(x->r, PROTO_ERR_INVALID, "Unable to make inet address from '%s'", a);
-        return -1;
-    }
-    case TYPE_BLOB: {
-        if (ck != CQL_CONST_HEX) break;
-        size_t n = strlen(txt);
-        if (n < 2 || (n % 2)) break;
-        size_t nb = (n - 2) / 2;
-        uint8_t *d = arena_alloc(&x->r->arena, nb ? nb : 1);
-        if (!d) break;
-        for (size_t i = 0; i < nb; i++) {
-            unsigned v;
-            if (sscanf(txt + 2 + 2 * i, "%2x", &v) != 1) goto bad;
-            d[i] = (uint8_t)v;
-        }
-        out->p = d;
-        out->len = (int32_t)nb;
-        return 0;
-    }
-    default:
-        cql_error(x->r, PROTO_ERR_INVALID, "Literals of type %s are not supported yet", tbuf);
-        return -1;
-    }
-bad:
-    cql_error(x->r, PROTO_ERR_INVALID, "Invalid %s constant (%s) for \"%s\" of type %s",
-              const_kind_name(ck), txt, col, tbuf);
-    return -1;
-}
-
 /* ------------------------------------------------------------ dispatch */
 
 int stmt_use(struct cql_exec *x)
@@ -405,12 +266,16 @@ int cql_exec_stmt(struct cql_exec *x)
     case CQL_STMT_CREATE_KEYSPACE:
     case CQL_STMT_ALTER_KEYSPACE:
     case CQL_STMT_DROP_KEYSPACE: return stmt_keyspace_ddl(x);
-    case CQL_STMT_BATCH:
-        if (x->stmt->batch.n_stmts == 0) {
-            res_void(x->r);
-            return CQL_DONE;
-        }
-        break;
+    case CQL_STMT_CREATE_TABLE: return stmt_create_table(x);
+    case CQL_STMT_ALTER_TABLE: return stmt_alter_table(x);
+    case CQL_STMT_DROP_TABLE: return stmt_drop_table(x);
+    case CQL_STMT_CREATE_TYPE: return stmt_create_type(x);
+    case CQL_STMT_DROP_TYPE: return stmt_drop_type(x);
+    case CQL_STMT_INSERT:
+    case CQL_STMT_UPDATE:
+    case CQL_STMT_DELETE:
+    case CQL_STMT_BATCH: return stmt_modify(x);
+    case CQL_STMT_TRUNCATE: return stmt_truncate(x);
     default: break;
     }
     cql_error(x->r, PROTO_ERR_INVALID, "%s statements are not supported yet by ringdb",
@@ -583,9 +448,7 @@ static int handle_execute(struct cql_req *r, const struct proto_execute *e)
                          .result_metadata_id =
                              e->result_metadata_id.len == 16 ? e->result_metadata_id.p : NULL};
     int rc;
-    int may_pend = p->stmt->kind == CQL_STMT_CREATE_KEYSPACE ||
-                   p->stmt->kind == CQL_STMT_ALTER_KEYSPACE ||
-                   p->stmt->kind == CQL_STMT_DROP_KEYSPACE ||
+    int may_pend = p->stmt->kind != CQL_STMT_SELECT || /* DDL and writes may go pending */
                    (p->stmt->kind == CQL_STMT_SELECT && p->stmt->select.table.ks &&
                     strcmp(p->stmt->select.table.ks, "system_views") == 0);
     if (may_pend) {
@@ -612,30 +475,73 @@ static int handle_batch(struct cql_req *r, const struct proto_batch *b)
         res_void(r);
         return CQL_DONE;
     }
+    char saved[64];
+    request_keyspace(r, b->params.keyspace, saved, sizeof(saved));
+    struct cql_exec *bx = arena_calloc(&r->arena, sizeof(*bx));
+    proto_query_params *bp = arena_alloc(&r->arena, sizeof(*bp));
+    if (!bx || !bp) {
+        cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+        return CQL_DONE;
+    }
+    *bp = b->params;
+    bx->r = r;
+    bx->params = bp;
+    struct cql_batch_ctx *bc = cql_batch_begin(bx, b->type);
+    int rc = CQL_DONE;
+    if (!bc) {
+        cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+        goto out;
+    }
     for (uint16_t i = 0; i < b->n_stmts; i++) {
         const struct proto_batch_stmt *bs = &b->stmts[i];
+        struct cql_stmt *st;
         if (bs->kind == 1) {
-            if (bs->id.len != 16 || !prepared_find(r->shard->cql, bs->id.p)) {
+            struct cql_prepared *p =
+                bs->id.len == 16 ? prepared_find(r->shard->cql, bs->id.p) : NULL;
+            if (!p) {
                 buf_clear(&r->body);
                 proto_write_error_unprepared(&r->body, "Prepared query not found", bs->id.p,
                                              bs->id.len > 0 ? (size_t)bs->id.len : 0);
                 r->opcode = PROTO_OP_ERROR;
-                return CQL_DONE;
+                goto out;
             }
-            continue;
+            if (p->keyspace[0])
+                snprintf(r->sess->keyspace, sizeof(r->sess->keyspace), "%s", p->keyspace);
+            if (parse(r, p->query, strlen(p->query), &st, NULL) < 0) goto out;
+        } else if (parse(r, bs->query.p, bs->query.n, &st, NULL) < 0) {
+            goto out;
         }
-        struct cql_stmt *st;
-        if (parse(r, bs->query.p, bs->query.n, &st, NULL) < 0) return CQL_DONE;
         if (st->kind != CQL_STMT_INSERT && st->kind != CQL_STMT_UPDATE &&
             st->kind != CQL_STMT_DELETE) {
             cql_error(r, PROTO_ERR_INVALID,
                       "Invalid statement in batch: only UPDATE, INSERT and DELETE statements "
                       "are allowed.");
-            return CQL_DONE;
+            goto out;
         }
+        proto_query_params *sp = arena_alloc(&r->arena, sizeof(*sp));
+        struct cql_exec *sx = arena_calloc(&r->arena, sizeof(*sx));
+        if (!sp || !sx) {
+            cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+            goto out;
+        }
+        *sp = b->params;
+        sp->n_values = bs->n_values;
+        sp->values = bs->values;
+        sp->names = NULL;
+        sx->r = r;
+        sx->stmt = st;
+        sx->params = sp;
+        if (st->n_binds > bs->n_values) {
+            cql_error(r, PROTO_ERR_INVALID, "There were %d markers(?) in CQL but %u bound variables",
+                      st->n_binds, bs->n_values);
+            goto out;
+        }
+        if (cql_batch_add(bc, sx) < 0) goto out;
     }
-    cql_error(r, PROTO_ERR_INVALID, "BATCH statements are not supported yet by ringdb");
-    return CQL_DONE;
+    rc = cql_batch_send(bc, bx);
+out:
+    snprintf(r->sess->keyspace, sizeof(r->sess->keyspace), "%s", saved);
+    return rc;
 }
 
 int cql_handle(struct cql_req *r, const proto_request *msg)

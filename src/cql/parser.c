@@ -8,11 +8,21 @@
  *      sets p->failed = -2 and the parse unwinds (cql_parse returns -2);
  *  (2) recursion is bounded by CQL_PARSE_MAX_DEPTH (terms, selectors,
  *      types, relations): deep input is a syntax error, never a crash;
- *  (3) the first error wins: once p->failed is set nothing overwrites it;
- *  (4) bind markers are numbered in textual order (ast.h convention 6).
+ *  (3) the first error wins: once p->failed is set nothing overwrites it
+ *      (except a failed speculation, see (5), which is undone whole);
+ *  (4) bind markers are numbered in textual order (ast.h convention 6);
+ *  (5) Parser.g's syntactic predicates (SELECT JSON / DISTINCT, type hints
+ *      in selectors and terms) are speculative parses rolled back on a
+ *      syntax error (spec_save/spec_rollback). The select clause is parsed at
+ *      most four times; a failed type hint is re-parsed only over the
+ *      type's own tokens, so nested hints stay linear;
+ *  (6) errors at the end of input read "line 0:-1 <msg>" with no snippet,
+ *      as Cassandra's (its EOF token has no position); err->line/col still
+ *      give where the input ended. Messages are always valid UTF-8.
  */
 #include "cql/parser_int.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,34 +61,79 @@ int accept(struct cql_parser *p, int type)
 
 /* ------------------------------------------------------------ errors */
 
+/* The offending token in messages, in the form of ANTLR's
+ * getTokenErrorDisplay: \n, \r and \t written as escapes. ANTLR shows the
+ * token's text (the unescaped contents for strings); we show the token as
+ * written ('abc' with its quotes), which test_cql_parser_ddl pins. */
 static void tok_text(struct cql_parser *p, const struct cql_tok *t, char *out, size_t cap)
 {
     if (t->type == TK_EOF) {
         snprintf(out, cap, "<EOF>");
         return;
     }
-    size_t n = t->len < cap - 1 ? t->len : cap - 1;
-    memcpy(out, p->src + t->off, n);
-    out[n] = 0;
+    size_t o = 0;
+    for (uint32_t i = 0; i < t->len && o + 3 < cap; i++) {
+        char c = p->src[t->off + i];
+        const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+        if (esc) {
+            memcpy(out + o, esc, 2);
+            o += 2;
+        } else {
+            out[o++] = c;
+        }
+    }
+    out[o] = 0;
+}
+
+/* Makes s (NUL-terminated, in a buffer of cap bytes) valid UTF-8 in place:
+ * each byte that does not start a well-formed sequence becomes U+FFFD, and
+ * the text is cut at a character boundary to fit. */
+static void utf8_sanitize(char *s, size_t cap)
+{
+    char tmp[sizeof(((cql_parse_error *)0)->msg)];
+    size_t o = 0, n = strlen(s);
+    if (cap > sizeof(tmp)) cap = sizeof(tmp);
+    for (size_t i = 0; i < n;) {
+        unsigned char b = (unsigned char)s[i];
+        size_t need = b < 0x80                 ? 1
+                      : b >= 0xC2 && b <= 0xDF ? 2
+                      : b >= 0xE0 && b <= 0xEF ? 3
+                      : b >= 0xF0 && b <= 0xF4 ? 4
+                                               : 0;
+        int ok = need > 0 && i + need <= n;
+        for (size_t j = 1; ok && j < need; j++)
+            if (((unsigned char)s[i + j] & 0xC0) != 0x80) ok = 0;
+        if (ok && need >= 3) { /* no overlong forms, surrogates or > U+10FFFF */
+            unsigned char c = (unsigned char)s[i + 1];
+            if ((b == 0xE0 && c < 0xA0) || (b == 0xED && c >= 0xA0) || (b == 0xF0 && c < 0x90) ||
+                (b == 0xF4 && c >= 0x90))
+                ok = 0;
+        }
+        const char *src = ok ? s + i : "\xEF\xBF\xBD";
+        size_t len = ok ? need : 3;
+        if (o + len >= cap) break;
+        memcpy(tmp + o, src, len);
+        o += len;
+        i += ok ? need : 1;
+    }
+    tmp[o] = 0;
+    memcpy(s, tmp, o + 1);
 }
 
 /* ANTLR-style snippet: up to two tokens before the offending one, the
- * offending token in brackets, and "..." when more follows. */
+ * offending token in brackets, and "..." when more follows. The tokens are
+ * shown as written in the query (never EOF: vfail handles it). */
 static void snippet(struct cql_parser *p, const struct cql_tok *bad, char *out, size_t cap)
 {
     int idx = (int)(bad - p->t);
     int from = idx - 2 < 0 ? 0 : idx - 2;
     size_t o = 0;
+    out[0] = 0;
     for (int i = from; i <= idx && i < p->n && o < cap; i++) {
-        char tt[64];
-        tok_text(p, &p->t[i], tt, sizeof(tt));
-        if (i == idx && p->t[i].type == TK_EOF && i > from) {
-            /* EOF is not shown inside the brackets by Cassandra */
-            o += (size_t)snprintf(out + o, cap - o, "%s", "");
-            break;
-        }
-        o += (size_t)snprintf(out + o, cap - o, "%s%s%s%s", i > from ? " " : "",
-                              i == idx ? "[" : "", tt, i == idx ? "]" : "");
+        const struct cql_tok *t = &p->t[i];
+        int n = t->len < 63 ? (int)t->len : 63;
+        o += (size_t)snprintf(out + o, cap - o, "%s%s%.*s%s", i > from ? " " : "",
+                              i == idx ? "[" : "", n, p->src + t->off, i == idx ? "]" : "");
     }
     if (o < cap && idx < p->n - 1) snprintf(out + o, cap - o, "...");
 }
@@ -92,13 +147,18 @@ static int vfail(struct cql_parser *p, const struct cql_tok *t, int with_snippet
     vsnprintf(msg, sizeof(msg), fmt, ap);
     p->err->line = t->line;
     p->err->col = t->col;
-    if (with_snippet) {
+    if (with_snippet && t->type == TK_EOF) {
+        /* Cassandra's lexer hands the parser a bare EOF token (line 0,
+         * position -1) and ErrorCollector shows no snippet for it. */
+        snprintf(p->err->msg, sizeof(p->err->msg), "line 0:-1 %s", msg);
+    } else if (with_snippet) {
         char sn[200];
         snippet(p, t, sn, sizeof(sn));
         snprintf(p->err->msg, sizeof(p->err->msg), "line %d:%d %s (%s)", t->line, t->col, msg, sn);
     } else {
         snprintf(p->err->msg, sizeof(p->err->msg), "%s", msg);
     }
+    utf8_sanitize(p->err->msg, sizeof(p->err->msg));
     return -1;
 }
 
@@ -186,6 +246,46 @@ static int enter(struct cql_parser *p)
 static void leave(struct cql_parser *p)
 {
     p->depth--;
+}
+
+/*
+ * Backtracking for Parser.g's syntactic predicates (`(A)=> A | B`): save the
+ * parser state, try A, and if A fails with a syntax error put everything
+ * back (position, bind markers, depth, the error) so B can be parsed. Out of
+ * memory is never undone. Markers and nodes made by the failed attempt stay
+ * in the arena unreferenced. Callers only speculate while p->failed == 0,
+ * so the error to restore is the untouched one cql_parse() started with.
+ */
+struct spec {
+    int pos, n_binds, depth;
+    enum cql_bind_ctx bctx;
+    const void *bowner;
+    int bvalue_index;
+};
+
+static void spec_save(struct cql_parser *p, struct spec *s)
+{
+    s->pos = p->pos;
+    s->n_binds = p->n_binds;
+    s->depth = p->depth;
+    s->bctx = p->bctx;
+    s->bowner = p->bowner;
+    s->bvalue_index = p->bvalue_index;
+}
+
+/* After a failed attempt: 0 if the state was rolled back, -1 on OOM. */
+static int spec_rollback(struct cql_parser *p, const struct spec *s)
+{
+    if (p->failed == -2) return -1;
+    p->failed = 0;
+    memset(p->err, 0, sizeof(*p->err));
+    p->pos = s->pos;
+    p->n_binds = s->n_binds;
+    p->depth = s->depth;
+    p->bctx = s->bctx;
+    p->bowner = s->bowner;
+    p->bvalue_index = s->bvalue_index;
+    return 0;
 }
 
 /* ------------------------------------------------------------ names */
@@ -295,12 +395,37 @@ static int native_of(int tok, enum cql_native *out)
     return 0;
 }
 
-static int is_type_start(struct cql_parser *p, int k)
+/* Token type can start comparatorType: a native or collection keyword, a
+ * 'custom' class, or a user type name ([ks.]name). */
+static int can_start_type(int t)
 {
-    int t = pk_at(p, k)->type;
-    enum cql_native n;
-    return native_of(t, &n) || t == K_FROZEN || t == K_LIST || t == K_SET || t == K_MAP ||
-           t == K_TUPLE || t == K_VECTOR;
+    return t == TK_STRING || t == TK_IDENT || t == TK_QUOTED_NAME || t == K_SET ||
+           is_unreserved_kw(t);
+}
+
+/* userTypeName: (noncol_ident '.')? non_type_ident, where non_type_ident is
+ * IDENT (not one of Parser.g's reservedTypeNames, compared as written),
+ * QUOTED_NAME, a basic unreserved keyword or KEY. */
+static int parse_udt_name(struct cql_parser *p, struct cql_qname *q)
+{
+    static const char *const reserved[] = {"byte",     "complex", "enum",     "date",
+                                           "interval", "macaddr", "bitstring"};
+    q->ks = NULL;
+    if (is_ident(p) && pk_at(p, 1)->type == TK_DOT) {
+        if (!(q->ks = parse_ident(p)) || expect(p, TK_DOT)) return -1;
+    }
+    const struct cql_tok *t = pk(p);
+    if (p->failed) return -1;
+    if (t->type == TK_IDENT) {
+        for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+            if (t->len == strlen(reserved[i]) && !memcmp(p->src + t->off, reserved[i], t->len))
+                return fail_msg(p, "Invalid (reserved) user type name %s", reserved[i]);
+    } else if (t->type != TK_QUOTED_NAME && !(cql_kw_flags(t->type) & CQL_KW_B) &&
+               t->type != K_KEY) {
+        return fail_nva(p);
+    }
+    q->name = parse_ident(p);
+    return q->name ? 0 : -1;
 }
 
 static struct cql_type *parse_type_inner(struct cql_parser *p);
@@ -366,7 +491,8 @@ static struct cql_type *parse_type_inner(struct cql_parser *p)
         if (expect(p, TK_INTEGER)) return NULL;
         char tmp[24];
         snprintf(tmp, sizeof(tmp), "%.*s", (int)(d->len < 23 ? d->len : 23), p->src + d->off);
-        t->vector_dim = atoi(tmp);
+        long long dim = strtoll(tmp, NULL, 10); /* saturates; out of range is invalid anyway */
+        t->vector_dim = dim > INT_MAX ? INT_MAX : dim < INT_MIN ? INT_MIN : (int)dim;
         if (expect(p, TK_GT)) return NULL;
     } else if (tk->type == TK_STRING) {
         advance(p);
@@ -374,7 +500,7 @@ static struct cql_type *parse_type_inner(struct cql_parser *p)
         t->custom = pstrdup(p, tk->text, tk->text_len);
     } else if (is_ident(p)) {
         t->kind = CQL_TYPE_UDT;
-        if (parse_qname(p, &t->udt)) return NULL;
+        if (parse_udt_name(p, &t->udt)) return NULL;
     } else {
         fail_nva(p);
         return NULL;
@@ -494,28 +620,54 @@ static struct cql_term *null_const(struct cql_parser *p, const struct cql_tok *t
     return t;
 }
 
+/* allowedFunctionName: IDENT, QUOTED_NAME, a basic unreserved keyword or a
+ * native type name, TOKEN, COUNT (not TTL, WRITETIME, KEY, CAST, JSON ...). */
+static int is_fname_tok(int t)
+{
+    return t == TK_IDENT || t == TK_QUOTED_NAME || t == K_TOKEN || t == K_COUNT ||
+           (cql_kw_flags(t) & (CQL_KW_B | CQL_KW_N));
+}
+
 static int is_function_name_start(struct cql_parser *p)
 {
-    /* functionName '(' or ks '.' functionName '(' */
+    /* functionName '(' or ks '.' functionName '(' (ks: any identifier) */
     int t = pk(p)->type;
-    int name_ok = t == TK_IDENT || t == TK_QUOTED_NAME || is_unreserved_kw(t) || t == K_TOKEN;
-    if (!name_ok) return 0;
-    if (pk_at(p, 1)->type == TK_LPAREN) return 1;
-    return pk_at(p, 1)->type == TK_DOT && pk_at(p, 3)->type == TK_LPAREN;
+    if (is_fname_tok(t) && pk_at(p, 1)->type == TK_LPAREN) return 1;
+    return (t == TK_IDENT || t == TK_QUOTED_NAME || is_unreserved_kw(t)) &&
+           pk_at(p, 1)->type == TK_DOT && is_fname_tok(pk_at(p, 2)->type) &&
+           pk_at(p, 3)->type == TK_LPAREN;
 }
 
 static int parse_function_name(struct cql_parser *p, struct cql_qname *qn)
 {
     qn->ks = NULL;
+    if (pk_at(p, 1)->type == TK_DOT) {
+        if (!(qn->ks = parse_ident(p)) || expect(p, TK_DOT)) return -1;
+    }
     if (at(p, K_TOKEN)) {
         advance(p);
         qn->name = "token";
         return 0;
     }
-    return parse_qname(p, qn);
+    return (qn->name = parse_ident(p)) ? 0 : -1;
 }
 
 static struct cql_term *parse_term_add(struct cql_parser *p, int stop_at_plus_ident);
+
+/* tupleLiteral: '(' term (',' term)* ')' */
+static struct cql_term *parse_tuple_literal(struct cql_parser *p)
+{
+    const struct cql_tok *tk = pk(p);
+    if (expect(p, TK_LPAREN)) return NULL;
+    struct cql_term *t = new_term(p, CQL_TERM_TUPLE, tk);
+    int cap = 0;
+    if (!t) return NULL;
+    do {
+        struct cql_term *e = parse_term_add(p, 0);
+        if (!e || PUSH(p, t->list.items, t->list.n_items, cap, e)) return NULL;
+    } while (accept(p, TK_COMMA));
+    return expect(p, TK_RPAREN) ? NULL : t;
+}
 
 static struct cql_term *parse_simple_term(struct cql_parser *p)
 {
@@ -586,31 +738,27 @@ static struct cql_term *parse_simple_term(struct cql_parser *p)
             if (expect(p, TK_RBRACE)) return NULL;
         }
     } else if (tk->type == TK_LPAREN) {
-        /* type hint "(type) term" or tuple literal */
-        int hint = is_type_start(p, 1) ||
-                   ((pk_at(p, 1)->type == TK_IDENT || pk_at(p, 1)->type == TK_QUOTED_NAME) &&
-                    (pk_at(p, 2)->type == TK_RPAREN ||
-                     (pk_at(p, 2)->type == TK_DOT && pk_at(p, 4)->type == TK_RPAREN)));
-        advance(p);
-        if (hint) {
+        /* '(' comparatorType ')' simpleTerm, else a tuple literal: only
+         * 'string' is both a type and a term, "('a')" alone is a tuple. */
+        if (can_start_type(pk_at(p, 1)->type)) {
+            struct spec sp;
+            spec_save(p, &sp);
+            advance(p);
             t = new_term(p, CQL_TERM_TYPE_HINT, tk);
-            if (!t || !(t->hint.type = parse_type(p)) || expect(p, TK_RPAREN) ||
-                !(t->hint.arg = parse_simple_term(p)))
-                return NULL;
-        } else {
-            t = new_term(p, CQL_TERM_TUPLE, tk);
-            int cap = 0;
-            do {
-                struct cql_term *e = parse_term_add(p, 0);
-                if (!e || PUSH(p, t->list.items, t->list.n_items, cap, e)) return NULL;
-            } while (accept(p, TK_COMMA));
-            if (expect(p, TK_RPAREN)) return NULL;
+            if (t && (t->hint.type = parse_type(p)) && !expect(p, TK_RPAREN) &&
+                (t->hint.arg = parse_simple_term(p))) {
+                leave(p);
+                return t;
+            }
+            if (spec_rollback(p, &sp)) return NULL;
         }
+        t = parse_tuple_literal(p);
     } else if (tk->type == K_CAST && pk_at(p, 1)->type == TK_LPAREN) {
+        /* K_CAST '(' simpleTerm K_AS native_type ')' */
         advance(p);
         advance(p);
         t = new_term(p, CQL_TERM_CAST, tk);
-        if (!t || !(t->cast.arg = parse_term_add(p, 0)) || expect(p, K_AS)) return NULL;
+        if (!t || !(t->cast.arg = parse_simple_term(p)) || expect(p, K_AS)) return NULL;
         if (!native_of(pk(p)->type, &t->cast.type)) {
             fail_nva(p);
             return NULL;
@@ -636,15 +784,14 @@ static struct cql_term *parse_simple_term(struct cql_parser *p)
     return p->failed ? NULL : t;
 }
 
+/* termGroup: simpleTerm | '-' simpleTerm (one minus: "- -x" is refused) */
 static struct cql_term *parse_term_group(struct cql_parser *p)
 {
     const struct cql_tok *tk = pk(p);
     if (at(p, TK_MINUS)) {
         advance(p);
-        if (enter(p)) return NULL;
         struct cql_term *t = new_term(p, CQL_TERM_NEGATE, tk);
-        if (!t || !(t->negate.arg = parse_term_group(p))) return NULL;
-        leave(p);
+        if (!t || !(t->negate.arg = parse_simple_term(p))) return NULL;
         return t;
     }
     return parse_simple_term(p);
@@ -681,10 +828,10 @@ static struct cql_term *parse_term_add(struct cql_parser *p, int stop_at_plus_id
     if (enter(p)) return NULL;
     struct cql_term *l = parse_term_mul(p);
     while (l && (at(p, TK_PLUS) || at(p, TK_MINUS))) {
-        if (stop_at_plus_ident &&
+        if (stop_at_plus_ident && at(p, TK_PLUS) &&
             (pk_at(p, 1)->type == TK_IDENT || pk_at(p, 1)->type == TK_QUOTED_NAME ||
              is_unreserved_kw(pk_at(p, 1)->type)) &&
-            pk_at(p, 2)->type != TK_LPAREN)
+            pk_at(p, 2)->type != TK_LPAREN && pk_at(p, 2)->type != TK_DOT)
             break;
         const struct cql_tok *tk = pk(p);
         char op = tk->type == TK_PLUS ? '+' : '-';
@@ -716,32 +863,58 @@ static struct cql_term *ident_const(struct cql_parser *p)
     return t;
 }
 
-/* The source text of tokens [from, to) for messages. */
-static void span_text(struct cql_parser *p, int from, int to, char *out, size_t cap)
+/* Term.Raw.getText() of a property map entry for messages: '?' for a
+ * marker, NULL, 'string', else the source text of tokens [from, to). */
+static void entry_text(struct cql_parser *p, const struct cql_term *t, int from, int to, char *out,
+                       size_t cap)
 {
-    if (to <= from) {
+    if (t->kind == CQL_TERM_BIND) {
         snprintf(out, cap, "?");
-        return;
+    } else if (t->kind == CQL_TERM_CONST && t->constant.kind == CQL_CONST_NULL) {
+        snprintf(out, cap, "NULL");
+    } else if (t->kind == CQL_TERM_CONST && t->constant.kind == CQL_CONST_STRING) {
+        snprintf(out, cap, "'%.*s'", (int)t->constant.len, t->constant.text);
+    } else if (to <= from) {
+        snprintf(out, cap, "?");
+    } else {
+        uint32_t b = p->t[from].off, e = p->t[to - 1].off + p->t[to - 1].len;
+        snprintf(out, cap, "%.*s", (int)(e - b), p->src + b);
     }
-    uint32_t b = p->t[from].off, e = p->t[to - 1].off + p->t[to - 1].len;
-    snprintf(out, cap, "%.*s", (int)(e - b), p->src + b);
 }
 
-/* One property map entry: both sides constants (Parser.g's
- * convertPropertyMap). */
-static int check_prop_entry(struct cql_parser *p, const struct cql_term *k, int kf, int kt,
-                            const struct cql_term *v, int vf, int vt)
+static int is_prop_const(const struct cql_term *t)
 {
-    char ktxt[160], vtxt[160];
-    static const char bind_note[] = " (bind variables are not supported in DDL queries)";
-    span_text(p, kf, kt, ktxt, sizeof(ktxt));
-    if (k->kind != CQL_TERM_CONST || k->constant.kind == CQL_CONST_NULL)
-        return fail_msg(p, "Invalid property name: %s%s", ktxt,
-                        k->kind == CQL_TERM_BIND ? bind_note : "");
-    span_text(p, vf, vt, vtxt, sizeof(vtxt));
-    if (v->kind != CQL_TERM_CONST || v->constant.kind == CQL_CONST_NULL)
-        return fail_msg(p, "Invalid property value: %s for property: %s%s", vtxt, ktxt,
-                        v->kind == CQL_TERM_BIND ? bind_note : "");
+    return t->kind == CQL_TERM_CONST && t->constant.kind != CQL_CONST_NULL;
+}
+
+/*
+ * The checks of Parser.g's convertPropertyMap, run once the whole map has
+ * parsed (like the rule's action): entries in order, keys then values must
+ * be constants (Constants.Literal), and a repeated key (raw text) is
+ * "Multiple definition for property <key>" -- no quotes, unlike the
+ * duplicate property name check.
+ */
+static int check_prop_map(struct cql_parser *p, const struct cql_property *pr, const int *spans)
+{
+    for (int i = 0; i < pr->n_entries; i++) {
+        const struct cql_term *k = pr->keys[i], *v = pr->values[i];
+        const int *sp = spans + 4 * i;
+        char ktxt[160], vtxt[160];
+        static const char bind_note[] = " (bind variables are not supported in DDL queries)";
+        entry_text(p, k, sp[0], sp[1], ktxt, sizeof(ktxt));
+        if (!is_prop_const(k))
+            return fail_msg(p, "Invalid property name: %s%s", ktxt,
+                            k->kind == CQL_TERM_BIND ? bind_note : "");
+        if (!is_prop_const(v)) {
+            entry_text(p, v, sp[2], sp[3], vtxt, sizeof(vtxt));
+            return fail_msg(p, "Invalid property value: %s for property: %s%s", vtxt, ktxt,
+                            v->kind == CQL_TERM_BIND ? bind_note : "");
+        }
+        for (int j = 0; j < i; j++)
+            if (pr->keys[j]->constant.len == k->constant.len &&
+                memcmp(pr->keys[j]->constant.text, k->constant.text, k->constant.len) == 0)
+                return fail_msg(p, "Multiple definition for property %s", k->constant.text);
+    }
     return 0;
 }
 
@@ -757,7 +930,7 @@ int parse_props(struct cql_parser *p, struct cql_props *out)
         if (at(p, TK_LBRACE)) {
             advance(p);
             pr->is_map = true;
-            int c1 = 0, c2 = 0, nk = 0;
+            int c1 = 0, c2 = 0, nk = 0, *spans = NULL, cap_sp = 0;
             if (!at(p, TK_RBRACE)) {
                 do {
                     int kf = p->pos;
@@ -766,18 +939,21 @@ int parse_props(struct cql_parser *p, struct cql_props *out)
                     if (!k || expect(p, TK_COLON)) return -1;
                     int vf = p->pos;
                     if (!(v = parse_term(p))) return -1;
-                    if (check_prop_entry(p, k, kf, kt, v, vf, p->pos)) return -1;
-                    for (int i = 0; i < nk; i++)
-                        if (pr->keys[i]->constant.len == k->constant.len &&
-                            memcmp(pr->keys[i]->constant.text, k->constant.text, k->constant.len) ==
-                                0)
-                            return fail_msg(p, "Multiple definition for property '%s'",
-                                            k->constant.text);
+                    if (nk == cap_sp) {
+                        int nc = cap_sp ? cap_sp * 2 : 8;
+                        int *ns = palloc(p, sizeof(int) * 4 * (size_t)nc);
+                        if (!ns) return -1;
+                        if (nk) memcpy(ns, spans, sizeof(int) * 4 * (size_t)nk);
+                        spans = ns;
+                        cap_sp = nc;
+                    }
+                    int *sp = spans + 4 * nk;
+                    sp[0] = kf, sp[1] = kt, sp[2] = vf, sp[3] = p->pos;
                     if (PUSH(p, pr->keys, nk, c1, k) || PUSH(p, pr->values, pr->n_entries, c2, v))
                         return -1;
                 } while (accept(p, TK_COMMA));
             }
-            if (expect(p, TK_RBRACE)) return -1;
+            if (expect(p, TK_RBRACE) || check_prop_map(p, pr, spans)) return -1;
         } else if (is_unreserved_kw(pk(p)->type)) {
             if (!(pr->value = ident_const(p))) return -1;
         } else {
@@ -846,10 +1022,11 @@ static struct cql_selector *parse_sel_suffixes(struct cql_parser *p, struct cql_
             continue;
         }
         advance(p); /* '[' */
+        /* term (RANGE term?)? | RANGE term: "[..]" has no bound */
         struct cql_term *from = NULL, *to = NULL;
         if (!at(p, TK_RANGE) && !(from = parse_term(p))) return NULL;
         if (accept(p, TK_RANGE)) {
-            if (!at(p, TK_RBRACKET) && !(to = parse_term(p))) return NULL;
+            if ((from == NULL || !at(p, TK_RBRACKET)) && !(to = parse_term(p))) return NULL;
             struct cql_selector *sl = new_sel(p, CQL_SEL_SLICE);
             if (!sl) return NULL;
             sl->slice.arg = s;
@@ -930,15 +1107,19 @@ static struct cql_selector *parse_sel_without_field(struct cql_parser *p)
         return s->term ? s : NULL;
     }
     if (t == TK_LPAREN) {
-        int hint = is_type_start(p, 1);
-        advance(p);
-        if (hint) {
+        /* (selectionTypeHint)=> '(' comparatorType ')' selectionGroupWithoutField,
+         * else parentheses/tuple: "(text)" alone selects the column text */
+        if (can_start_type(pk_at(p, 1)->type)) {
+            struct spec sp;
+            spec_save(p, &sp);
+            advance(p);
             s = new_sel(p, CQL_SEL_TYPE_HINT);
-            if (!s || !(s->hint.type = parse_type(p)) || expect(p, TK_RPAREN) ||
-                !(s->hint.arg = parse_sel_without_field(p)))
-                return NULL;
-            return s;
+            if (s && (s->hint.type = parse_type(p)) && !expect(p, TK_RPAREN) &&
+                (s->hint.arg = parse_sel_without_field(p)))
+                return s;
+            if (spec_rollback(p, &sp)) return NULL;
         }
+        advance(p);
         s = new_sel(p, CQL_SEL_TUPLE);
         int cap = 0;
         do {
@@ -1088,7 +1269,12 @@ static int rel_op(struct cql_parser *p, enum cql_op *op)
     return 1;
 }
 
-/* IN (v, ...) | IN ? ; for multi-column relations each value is a tuple. */
+/*
+ * After IN. Single column (singleColumnInValues): '(' [term (',' term)*] ')'
+ * or an inMarker. Multi-column (multiColumnInValues): '(' ')', an inMarker,
+ * '(' tupleLiteral (',' tupleLiteral)* ')' or '(' marker (',' marker)* ')'
+ * -- tuples and markers are not mixed.
+ */
 static int parse_in_values(struct cql_parser *p, struct cql_relation *r)
 {
     struct cql_term *m = parse_marker(p);
@@ -1100,12 +1286,22 @@ static int parse_in_values(struct cql_parser *p, struct cql_relation *r)
     }
     if (p->failed || expect(p, TK_LPAREN)) return -1;
     int cap = 0;
-    if (!at(p, TK_RPAREN)) {
-        do {
-            struct cql_term *v = parse_term(p);
-            if (!v || PUSH(p, r->in_values, r->n_in_values, cap, v)) return -1;
-        } while (accept(p, TK_COMMA));
-    }
+    if (at(p, TK_RPAREN)) return expect(p, TK_RPAREN);
+    int multi = r->kind == CQL_REL_MULTI;
+    int markers = multi && (at(p, TK_QMARK) || at(p, TK_COLON));
+    if (multi && !markers && !at(p, TK_LPAREN)) return fail_nva(p);
+    do {
+        struct cql_term *v;
+        if (!multi) {
+            v = parse_term(p);
+        } else if (markers) {
+            v = parse_marker(p);
+            if (!v && !p->failed) fail_nva(p);
+        } else {
+            v = parse_tuple_literal(p);
+        }
+        if (!v || PUSH(p, r->in_values, r->n_in_values, cap, v)) return -1;
+    } while (accept(p, TK_COMMA));
     return expect(p, TK_RPAREN);
 }
 
@@ -1160,12 +1356,13 @@ static int parse_relation(struct cql_parser *p, struct cql_relation ***out, int 
             r->op = CQL_OP_IN;
             if (parse_in_values(p, r)) return -1;
         } else {
+            /* multiColumnValue: tupleLiteral | marker */
             if (!rel_op(p, &r->op)) return fail_nva(p);
             struct cql_term *m = parse_marker(p);
             if (m)
                 r->value = m;
             else if (at(p, TK_LPAREN))
-                r->value = parse_simple_term(p);
+                r->value = parse_tuple_literal(p);
             else
                 return fail_nva(p);
             if (!r->value) return -1;
@@ -1175,10 +1372,12 @@ static int parse_relation(struct cql_parser *p, struct cql_relation ***out, int 
         if (!col || PUSH(p, r->columns, r->n_columns, ccap, (void *)col)) return -1;
         r->kind = CQL_REL_SINGLE;
         if (accept(p, TK_LBRACKET)) {
+            /* cident '[' term ']' relationType term */
             r->kind = CQL_REL_MAP_ELEMENT;
             if (!(r->key = parse_term(p)) || expect(p, TK_RBRACKET)) return -1;
-        }
-        if (accept(p, K_IN)) {
+            if (!rel_op(p, &r->op)) return fail_nva(p);
+            if (!(r->value = parse_term(p))) return -1;
+        } else if (accept(p, K_IN)) {
             r->op = CQL_OP_IN;
             if (parse_in_values(p, r)) return -1;
         } else if (accept(p, K_CONTAINS)) {
@@ -1226,24 +1425,45 @@ static int parse_limit_value(struct cql_parser *p, struct cql_term **out)
     return (*out = parse_constant(p)) ? 0 : -1;
 }
 
+/* selectClause: (K_DISTINCT selectors)=> K_DISTINCT selectors | selectors */
+static int parse_select_clause(struct cql_parser *p, struct cql_select *s)
+{
+    if (at(p, K_DISTINCT)) {
+        struct spec sp;
+        spec_save(p, &sp);
+        advance(p);
+        if (parse_select_items(p, &s->selectors, &s->n_selectors, &s->wildcard) == 0) {
+            s->distinct = true;
+            return 0;
+        }
+        if (spec_rollback(p, &sp)) return -1;
+        s->n_selectors = 0;
+    }
+    return parse_select_items(p, &s->selectors, &s->n_selectors, &s->wildcard);
+}
+
 static int parse_select(struct cql_parser *p, struct cql_stmt *st)
 {
     struct cql_select *s = &st->select;
     st->kind = CQL_STMT_SELECT;
-    int nt;
-#define MODIFIER_IS_COLUMN(k)                                                                      \
-    ((nt = pk_at(p, 1)->type) == K_FROM || nt == TK_COMMA || nt == K_AS || nt == TK_LPAREN ||      \
-     nt == TK_DOT || nt == TK_LBRACKET || nt == TK_PLUS || nt == TK_MINUS)
-    if (at(p, K_JSON) && !MODIFIER_IS_COLUMN(K_JSON)) {
+    /* (K_JSON selectClause)=> K_JSON: JSON is the modifier when a select
+     * clause parses after it, else it is a column ("SELECT json FROM t",
+     * "SELECT json, a"; but "SELECT json - a" is SELECT JSON (-a)). */
+    if (at(p, K_JSON)) {
+        struct spec sp;
+        spec_save(p, &sp);
         advance(p);
-        s->json = true;
+        if (parse_select_clause(p, s) == 0) {
+            s->json = true;
+        } else {
+            if (spec_rollback(p, &sp)) return -1;
+            s->distinct = false;
+            s->n_selectors = 0;
+            if (parse_select_clause(p, s)) return -1;
+        }
+    } else if (parse_select_clause(p, s)) {
+        return -1;
     }
-    if (at(p, K_DISTINCT) && !MODIFIER_IS_COLUMN(K_DISTINCT)) {
-        advance(p);
-        s->distinct = true;
-    }
-#undef MODIFIER_IS_COLUMN
-    if (parse_select_items(p, &s->selectors, &s->n_selectors, &s->wildcard)) return -1;
     if (expect(p, K_FROM) || parse_table_qname(p, &s->table)) return -1;
     if (accept(p, K_WHERE) && parse_where(p, &s->where, &s->n_where)) return -1;
     if (at(p, K_GROUP)) {
@@ -1251,10 +1471,14 @@ static int parse_select(struct cql_parser *p, struct cql_stmt *st)
         if (expect(p, K_BY)) return -1;
         int cap = 0;
         do {
+            /* the owner is the selector, known once parsed */
+            int first = p->n_binds;
             p->bctx = CQL_BIND_GROUP_BY;
+            p->bowner = NULL;
             struct cql_selector *g = parse_sel_add(p);
-            p->bowner = g;
             if (!g || PUSH(p, s->group_by, s->n_group_by, cap, g)) return -1;
+            for (int i = first; i < p->n_binds; i++)
+                p->binds[i].owner = g;
         } while (accept(p, TK_COMMA));
     }
     if (at(p, K_ORDER)) {
@@ -1264,17 +1488,18 @@ static int parse_select(struct cql_parser *p, struct cql_stmt *st)
         do {
             struct cql_ordering *o = palloc(p, sizeof(*o));
             if (!o || !(o->column = parse_ident(p))) return -1;
+            /* cident (K_ANN K_OF term)? (K_ASC | K_DESC)? */
             if (at(p, K_ANN)) {
                 advance(p);
                 if (expect(p, K_OF)) return -1;
                 p->bctx = CQL_BIND_ORDER_ANN;
                 p->bowner = o;
                 if (!(o->ann = parse_term(p))) return -1;
-            } else if (accept(p, K_DESC)) {
-                o->desc = true;
-            } else {
-                accept(p, K_ASC);
             }
+            if (accept(p, K_DESC))
+                o->desc = true;
+            else
+                accept(p, K_ASC);
             if (PUSH(p, s->order_by, s->n_order_by, cap, o)) return -1;
         } while (accept(p, TK_COMMA));
     }
@@ -1463,35 +1688,63 @@ static int parse_assignment(struct cql_parser *p, struct cql_assignment *a)
         return (a->value = parse_term(p)) ? 0 : -1;
     }
     if (expect(p, TK_EQ)) return -1;
-    /* c = c + v | c = c - v | c = c -3 */
+    /*
+     * normalColumnOperation:
+     *   term ('+' cident)?        c = v, c = v + c (prepend)
+     *   cident ('+' | '-') term   c = c + v, c = c - v
+     *   cident INTEGER            c = c -3 (the lexer makes "-3" one INTEGER)
+     * A different column on the right is Cassandra's addRecognitionError,
+     * raised once the operation has parsed.
+     */
     if (is_ident(p) && pk_at(p, 1)->type != TK_LPAREN && pk_at(p, 1)->type != TK_DOT) {
-        const struct cql_tok *ct = pk(p);
-        if (!same_ident(p, a->column))
-            return fail_at(p, ct, "Only expressions of the form X = X +<value> are supported.");
+        int same = same_ident(p, a->column);
         advance(p);
+        if (at(p, TK_INTEGER)) {
+            char sig = p->src[pk(p)->off] == '-' ? '-' : '+';
+            a->kind = CQL_ASSIGN_ADD;
+            if (!(a->value = parse_constant(p))) return -1;
+            if (!same)
+                return fail_msg(p, "Only expressions of the form X = X %c <value> are supported.",
+                                sig);
+            return 0;
+        }
+        char sig;
         if (accept(p, TK_PLUS)) {
             a->kind = CQL_ASSIGN_ADD;
+            sig = '+';
         } else if (accept(p, TK_MINUS)) {
             a->kind = CQL_ASSIGN_SUBTRACT;
-        } else if (at(p, TK_INTEGER) && p->src[pk(p)->off] == '-') {
-            a->kind = CQL_ASSIGN_ADD; /* "c = c -3": the value is -3 */
+            sig = '-';
         } else {
             return fail_nva(p);
         }
-        return (a->value = parse_term(p)) ? 0 : -1;
+        if (!(a->value = parse_term(p))) return -1;
+        if (!same)
+            return fail_msg(p, "Only expressions of the form X = X %c<value> are supported.", sig);
+        return 0;
     }
     if (!(a->value = parse_term_add(p, 1))) return -1;
     a->kind = CQL_ASSIGN_SET;
-    if (at(p, TK_PLUS)) { /* c = v + c */
-        advance(p);
-        if (!same_ident(p, a->column))
-            return fail_at(p, pk(p), "Only expressions of the form X = <value> + X are supported.");
+    if (accept(p, TK_PLUS)) { /* c = v + c */
+        if (!is_ident(p)) return fail_nva(p);
+        int same = same_ident(p, a->column);
         advance(p);
         a->kind = CQL_ASSIGN_PREPEND;
-    } else if (at(p, TK_MINUS)) {
-        return fail_at(p, pk(p), "Only expressions of the form X = X - <value> are supported.");
+        if (!same)
+            return fail_msg(p, "Only expressions of the form X = <value> + X are supported.");
     }
     return 0;
+}
+
+/* Operation.RawUpdate.isCompatibleWith: may `next` follow `prev` on the same
+ * column? Setting a whole column excludes anything else; a field may be set
+ * once; elements and counter/collection additions combine. */
+static int assign_compatible(const struct cql_assignment *prev, const struct cql_assignment *next)
+{
+    if (prev->kind == CQL_ASSIGN_SET) return 0;
+    if (prev->kind == CQL_ASSIGN_SET_FIELD && next->kind == CQL_ASSIGN_SET_FIELD)
+        return strcmp(prev->field, next->field) != 0;
+    return next->kind != CQL_ASSIGN_SET;
 }
 
 static int parse_update(struct cql_parser *p, struct cql_stmt *st)
@@ -1503,8 +1756,12 @@ static int parse_update(struct cql_parser *p, struct cql_stmt *st)
     int cap = 0;
     do {
         struct cql_assignment *a = palloc(p, sizeof(*a));
-        if (!a || parse_assignment(p, a) || PUSH(p, u->assignments, u->n_assignments, cap, a))
-            return -1;
+        if (!a || parse_assignment(p, a)) return -1;
+        for (int i = 0; i < u->n_assignments; i++)
+            if (strcmp(u->assignments[i]->column, a->column) == 0 &&
+                !assign_compatible(u->assignments[i], a))
+                return fail_msg(p, "Multiple incompatible setting of column %s", a->column);
+        if (PUSH(p, u->assignments, u->n_assignments, cap, a)) return -1;
     } while (accept(p, TK_COMMA));
     if (expect(p, K_WHERE) || parse_where(p, &u->where, &u->n_where)) return -1;
     return parse_if_clause(p, &u->if_exists, &u->conditions, &u->n_conditions);
@@ -1593,7 +1850,7 @@ static int parse_batch(struct cql_parser *p, struct cql_stmt *st)
 
 static const char *parse_ks_name(struct cql_parser *p)
 {
-    if (at(p, TK_QMARK) || at(p, TK_COLON)) {
+    if (at(p, TK_QMARK)) {
         fail_msg(p, "Bind variables cannot be used for keyspace names");
         return NULL;
     }
@@ -1671,6 +1928,8 @@ static int parse_statement(struct cql_parser *p, struct cql_stmt *st)
 
 int cql_parse(const char *q, size_t len, arena *a, struct cql_stmt **out, cql_parse_error *err)
 {
+    cql_parse_error scratch; /* err may be NULL */
+    if (!err) err = &scratch;
     memset(err, 0, sizeof(*err));
     *out = NULL;
     struct cql_lex_result lr;
@@ -1684,6 +1943,7 @@ int cql_parse(const char *q, size_t len, arena *a, struct cql_stmt **out, cql_pa
         err->line = lr.err_line;
         err->col = lr.err_col;
         snprintf(err->msg, sizeof(err->msg), "line %d:%d %s", lr.err_line, lr.err_col, lr.err_msg);
+        utf8_sanitize(err->msg, sizeof(err->msg));
         return -1;
     }
     struct cql_stmt *st = palloc(&p, sizeof(*st));
@@ -1691,7 +1951,8 @@ int cql_parse(const char *q, size_t len, arena *a, struct cql_stmt **out, cql_pa
     if (at(&p, TK_EOF) || at(&p, TK_SEMI)) {
         fail_nva(&p);
     } else if (parse_statement(&p, st) == 0 && !p.failed) {
-        accept(&p, TK_SEMI);
+        while (accept(&p, TK_SEMI)) /* query: cqlStatement (';')* EOF */
+            ;
         if (!at(&p, TK_EOF) && !p.failed) {
             char tt[128];
             tok_text(&p, pk(&p), tt, sizeof(tt));

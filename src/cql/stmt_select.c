@@ -207,7 +207,7 @@ oom:
 }
 
 /* Compares a cell with a value in the column type's order. */
-static int cmp_value(const struct type *t, const struct db_cell *c, const proto_value *v)
+static int cmp_value(const struct type *t, const db_val *c, const proto_value *v)
 {
     if (t->kind == TYPE_INT && c->len == 4 && v->len == 4)
         return ((int32_t)be32(c->p) > (int32_t)be32(v->p)) -
@@ -220,11 +220,11 @@ static int cmp_value(const struct type *t, const struct db_cell *c, const proto_
     return k ? k : (c->len > v->len) - (c->len < v->len);
 }
 
-static int row_matches(const struct schema_table *t, const struct db_cell *row,
+static int row_matches(const struct schema_table *t, const db_val *row,
                        const struct restriction *rs, int n)
 {
     for (int i = 0; i < n; i++) {
-        const struct db_cell *c = &row[rs[i].col];
+        const db_val *c = &row[rs[i].col];
         const struct type *ty = t->cols[rs[i].col].type;
         if (c->len < 0) return 0;
         if (rs[i].op == CQL_OP_IN || rs[i].op == CQL_OP_EQ) {
@@ -376,6 +376,7 @@ int stmt_select(struct cql_exec *x)
     const struct schema_keyspace *ks;
     const struct schema_table *t = resolve_table(x->r, &x->stmt->select.table, &ks);
     if (!t) return CQL_DONE;
+    if (!t->is_virtual) return stmt_select_table(x, ks, t);
     if (t->vtab == VT_CLIENTS) return gather_clients(x);
     select_rows(x, NULL, 0);
     return CQL_DONE;
@@ -450,7 +451,7 @@ static int select_rows(struct cql_exec *x, const struct systab_client *clients, 
     int more = 0;
     uint32_t next_offset = 0;
     for (int i = 0; i < rows.n_rows; i++) {
-        const struct db_cell *row = &rows.cells[(size_t)i * (size_t)rows.n_cols];
+        const db_val *row = &rows.cells[(size_t)i * (size_t)rows.n_cols];
         if (!row_matches(t, row, rs, n_rs)) continue;
         if (matched >= (uint32_t)limit) break;
         matched++;
@@ -462,7 +463,7 @@ static int select_rows(struct cql_exec *x, const struct systab_client *clients, 
             break;
         }
         for (int k = 0; k < n_sel; k++) {
-            const struct db_cell *c = &row[sc[k].col];
+            const db_val *c = &row[sc[k].col];
             proto_wr_bytes(b, c->p, c->len);
         }
         n_out++;
@@ -520,80 +521,189 @@ int stmt_result_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_c
     return 0;
 }
 
-int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_colspec **out, int *n,
-                    int **pk_idx, int *n_pk)
+static const struct cql_qname *stmt_table_name(const struct cql_stmt *st)
+{
+    switch (st->kind) {
+    case CQL_STMT_SELECT: return &st->select.table;
+    case CQL_STMT_INSERT: return &st->insert.table;
+    case CQL_STMT_UPDATE: return &st->update.table;
+    case CQL_STMT_DELETE: return &st->delete_.table;
+    default: return NULL;
+    }
+}
+
+static const struct type *collection_key_type(struct cql_req *r, const struct type *t)
+{
+    if (t->kind == TYPE_LIST) return type_native(TYPE_INT);
+    return t->params[0];
+}
+
+static char *mk_name(struct cql_req *r, const char *fmt, const char *col)
+{
+    char *nm = arena_alloc(&r->arena, strlen(col) + strlen(fmt) + 1);
+    if (nm) sprintf(nm, fmt, col);
+    return nm;
+}
+
+int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_colspec **out,
+                    int *n, int **pk_idx, int *n_pk)
 {
     *out = NULL;
     *n = 0;
     *pk_idx = NULL;
     *n_pk = 0;
     if (st->n_binds == 0) return 0;
-    if (st->kind != CQL_STMT_SELECT) {
-        /* Only SELECT has tables to type markers against in this issue;
-         * resolving the table gives Cassandra's error for a missing one. */
-        const struct cql_qname *qn = st->kind == CQL_STMT_INSERT   ? &st->insert.table
-                                     : st->kind == CQL_STMT_UPDATE ? &st->update.table
-                                     : st->kind == CQL_STMT_DELETE ? &st->delete_.table
-                                                                   : NULL;
-        const struct schema_keyspace *ks;
-        if (qn && !resolve_table(r, qn, &ks)) return -1;
-        cql_error(r, PROTO_ERR_INVALID, "%s statements are not supported yet by ringdb",
-                  stmt_kind_name(st->kind));
-        return -1;
-    }
-    const struct schema_keyspace *ks;
-    const struct schema_table *t = resolve_table(r, &st->select.table, &ks);
-    if (!t) return -1;
     struct cql_colspec *specs = arena_calloc(&r->arena, sizeof(*specs) * (size_t)st->n_binds);
-    int *pk = arena_alloc(&r->arena, sizeof(int) * (size_t)(t->n_pk ? t->n_pk : 1));
+    int *pk = arena_alloc(&r->arena, sizeof(int) * 64);
     if (!specs || !pk) {
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
         return -1;
     }
-    for (int i = 0; i < t->n_pk; i++)
-        pk[i] = -1;
+    for (int i = 0; i < 64; i++) pk[i] = -1;
+    const struct schema_table *first_t = NULL;
     for (int i = 0; i < st->n_binds; i++) {
         const struct cql_bind_marker *m = &st->binds[i];
-        specs[i].ks = ks->name;
-        specs[i].table = t->name;
-        if (m->ctx == CQL_BIND_LIMIT || m->ctx == CQL_BIND_PER_PARTITION) {
-            specs[i].name = m->ctx == CQL_BIND_LIMIT ? "[limit]" : "[per_partition_limit]";
-            specs[i].type = type_native(TYPE_INT);
+        const struct cql_stmt *sub = st->kind == CQL_STMT_BATCH && m->stmt_index >= 0
+                                         ? st->batch.stmts[m->stmt_index]
+                                         : st;
+        const struct cql_qname *qn = stmt_table_name(sub);
+        const struct schema_keyspace *ks = NULL;
+        const struct schema_table *t = NULL;
+        if (qn && !(t = resolve_table(r, qn, &ks))) return -1;
+        if (!t) {
+            cql_error(r, PROTO_ERR_INVALID, "Bind variables are not supported in %s statements",
+                      stmt_kind_name(sub->kind));
+            return -1;
+        }
+        if (!first_t) first_t = t;
+        struct cql_colspec *sp = &specs[i];
+        sp->ks = ks->name;
+        sp->table = t->name;
+        const struct schema_column *col = NULL;
+        switch (m->ctx) {
+        case CQL_BIND_LIMIT:
+            sp->name = "[limit]";
+            sp->type = type_native(TYPE_INT);
+            continue;
+        case CQL_BIND_PER_PARTITION:
+            sp->name = "[per_partition_limit]";
+            sp->type = type_native(TYPE_INT);
+            continue;
+        case CQL_BIND_TIMESTAMP:
+            sp->name = "[timestamp]";
+            sp->type = type_native(TYPE_BIGINT);
+            continue;
+        case CQL_BIND_TTL:
+            sp->name = "[ttl]";
+            sp->type = type_native(TYPE_INT);
+            continue;
+        case CQL_BIND_INSERT_VALUE: {
+            const struct cql_insert *in = m->owner;
+            if (m->value_index >= in->n_columns) {
+                cql_error(r, PROTO_ERR_INVALID, "Unmatched column names/values");
+                return -1;
+            }
+            col = schema_find_column(t, in->columns[m->value_index]);
+            if (!col) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s",
+                          in->columns[m->value_index]);
+                return -1;
+            }
+            sp->name = col->name;
+            sp->type = col->type;
+            if (col->kind == COL_PARTITION_KEY && m->term == in->values[m->value_index] &&
+                t == first_t)
+                pk[col->position] = m->index;
             continue;
         }
-        if (m->ctx != CQL_BIND_WHERE) {
-            cql_error(r, PROTO_ERR_INVALID,
-                      "Bind markers outside WHERE and LIMIT are not supported yet");
+        case CQL_BIND_WHERE: {
+            const struct cql_relation *rel = m->owner;
+            if (rel->kind == CQL_REL_TOKEN) {
+                sp->name = "partition key token";
+                sp->type = type_native(TYPE_BIGINT);
+                continue;
+            }
+            col = schema_find_column(t, rel->columns[0]);
+            if (!col) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", rel->columns[0]);
+                return -1;
+            }
+            if (rel->kind == CQL_REL_MULTI || rel->kind == CQL_REL_MAP_ELEMENT ||
+                rel->op == CQL_OP_CONTAINS || rel->op == CQL_OP_CONTAINS_KEY) {
+                cql_error(r, PROTO_ERR_INVALID, "Bind markers in this relation are not supported "
+                          "yet by ringdb");
+                return -1;
+            }
+            if (m->is_in_list) {
+                sp->name = mk_name(r, "in(%s)", col->name);
+                sp->type = list_of(&r->arena, col->type);
+            } else {
+                sp->name = col->name;
+                sp->type = col->type;
+            }
+            if (col->kind == COL_PARTITION_KEY && rel->op == CQL_OP_EQ && t == first_t)
+                pk[col->position] = m->index;
+            continue;
+        }
+        case CQL_BIND_ASSIGNMENT: {
+            const struct cql_assignment *as = m->owner;
+            col = schema_find_column(t, as->column);
+            if (!col) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", as->column);
+                return -1;
+            }
+            const struct type *ty = col->type;
+            sp->name = col->name;
+            sp->type = ty;
+            if (as->kind == CQL_ASSIGN_SET_ELEMENT) {
+                if (m->term == as->key) {
+                    sp->name = mk_name(r, ty->kind == TYPE_LIST ? "idx(%s)" : "key(%s)", col->name);
+                    sp->type = collection_key_type(r, ty);
+                } else {
+                    sp->name = mk_name(r, "value(%s)", col->name);
+                    sp->type = ty->kind == TYPE_MAP ? ty->params[1] : ty->params[0];
+                }
+            } else if (as->kind == CQL_ASSIGN_SET_FIELD && ty->kind == TYPE_UDT) {
+                for (int k = 0; k < ty->n_params; k++)
+                    if (strcmp(ty->field_names[k], as->field) == 0) sp->type = ty->params[k];
+            } else if (ty->kind == TYPE_COUNTER) {
+                sp->type = type_native(TYPE_COUNTER);
+            } else if (as->kind == CQL_ASSIGN_SUBTRACT && ty->kind == TYPE_MAP) {
+                struct type *st2 = arena_calloc(&r->arena, sizeof(*st2));
+                struct type **pp = arena_alloc(&r->arena, sizeof(*pp));
+                if (!st2 || !pp) return -1;
+                pp[0] = ty->params[0];
+                st2->kind = TYPE_SET;
+                st2->n_params = 1;
+                st2->params = pp;
+                sp->type = st2;
+            }
+            continue;
+        }
+        case CQL_BIND_DELETION: {
+            const struct cql_deletion *d = m->owner;
+            col = schema_find_column(t, d->column);
+            if (!col) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", d->column);
+                return -1;
+            }
+            sp->name = mk_name(r, col->type->kind == TYPE_LIST ? "idx(%s)" : "key(%s)", col->name);
+            sp->type = collection_key_type(r, col->type);
+            continue;
+        }
+        default:
+            cql_error(r, PROTO_ERR_INVALID, "Bind markers in this position are not supported yet "
+                      "by ringdb");
             return -1;
         }
-        const struct cql_relation *rel = m->owner;
-        int ci = rel->kind == CQL_REL_SINGLE ? col_index(t, rel->columns[0]) : -1;
-        if (ci < 0) {
-            cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s",
-                      rel->n_columns ? rel->columns[0] : "?");
-            return -1;
-        }
-        const struct schema_column *col = &t->cols[ci];
-        if (m->is_in_list) {
-            char *nm = arena_alloc(&r->arena, strlen(col->name) + 5);
-            if (!nm) return -1;
-            sprintf(nm, "in(%s)", col->name);
-            specs[i].name = nm;
-            specs[i].type = list_of(&r->arena, col->type);
-        } else {
-            specs[i].name = col->name;
-            specs[i].type = col->type;
-        }
-        if (col->kind == COL_PARTITION_KEY && rel->op == CQL_OP_EQ) pk[col->position] = m->index;
     }
-    int all = t->n_pk > 0;
-    for (int i = 0; i < t->n_pk; i++)
-        all &= pk[i] >= 0;
+    int all = first_t && first_t->n_pk > 0;
+    for (int i = 0; first_t && i < first_t->n_pk; i++) all &= pk[i] >= 0;
     *out = specs;
     *n = st->n_binds;
     if (all) {
         *pk_idx = pk;
-        *n_pk = t->n_pk;
+        *n_pk = first_t->n_pk;
     }
     return 0;
 }

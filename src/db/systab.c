@@ -19,7 +19,7 @@ struct gen {
     struct db_rows *r;
     arena *a;
     int oom;
-    struct db_cell *row; /* current row */
+    db_val *row; /* current row */
 };
 
 static int row_begin(struct gen *g)
@@ -27,7 +27,7 @@ static int row_begin(struct gen *g)
     struct db_rows *r = g->r;
     if (r->n_rows == r->cap_rows) {
         int ncap = r->cap_rows ? r->cap_rows * 2 : 32;
-        struct db_cell *nc = arena_alloc(g->a, sizeof(*nc) * (size_t)ncap * (size_t)r->n_cols);
+        db_val *nc = arena_alloc(g->a, sizeof(*nc) * (size_t)ncap * (size_t)r->n_cols);
         if (!nc) {
             g->oom = 1;
             return -1;
@@ -38,12 +38,12 @@ static int row_begin(struct gen *g)
     }
     g->row = &r->cells[(size_t)r->n_rows * (size_t)r->n_cols];
     for (int i = 0; i < r->n_cols; i++)
-        g->row[i] = (struct db_cell){NULL, -1};
+        g->row[i] = (db_val){NULL, -1};
     r->n_rows++;
     return 0;
 }
 
-static struct db_cell *cell(struct gen *g, const char *col)
+static db_val *cell(struct gen *g, const char *col)
 {
     for (int i = 0; i < g->t->n_cols; i++)
         if (strcmp(g->t->cols[i].name, col) == 0) return &g->row[i];
@@ -52,7 +52,7 @@ static struct db_cell *cell(struct gen *g, const char *col)
 
 static void set_bytes(struct gen *g, const char *col, const void *p, size_t n)
 {
-    struct db_cell *c = cell(g, col);
+    db_val *c = cell(g, col);
     if (!c) return;
     uint8_t *d = arena_memdup(g->a, p, n ? n : 1);
     if (!d) {
@@ -210,6 +210,14 @@ static void gen_keyspaces(struct gen *g, const struct schema *s, int virtual_ks)
 
 static void table_params(struct gen *g, const struct schema_table *t)
 {
+    if (t->n_opts) { /* user tables: options as stored, already in their column types */
+        static const char *flags[] = {"compound"};
+        for (int i = 0; i < t->n_opts; i++)
+            set_bytes(g, t->opts[i].name, t->opts[i].val, (size_t)t->opts[i].len);
+        set_text_coll(g, "flags", flags, 1, 0);
+        set_bytes(g, "id", t->id, 16);
+        return;
+    }
     static const char *caching[] = {"keys", "ALL", "rows_per_partition", "NONE"};
     static const char *compaction[] = {
         "class",         "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy",
@@ -317,7 +325,7 @@ struct sort_ctx {
     int n_cols;
 };
 
-static int cmp_cell(const struct db_cell *a, const struct db_cell *b)
+static int cmp_cell(const db_val *a, const db_val *b)
 {
     if (a->len < 0 || b->len < 0) return (a->len >= 0) - (b->len >= 0);
     size_t n = (size_t)(a->len < b->len ? a->len : b->len);
@@ -328,16 +336,16 @@ static int cmp_cell(const struct db_cell *a, const struct db_cell *b)
 static const struct sort_ctx *sort_ctx_cur; /* qsort has no context arg in C11 */
 static _Thread_local const struct sort_ctx *tl_sort;
 
-static int64_t row_token(const struct schema_table *t, const struct db_cell *row)
+static int64_t row_token(const struct schema_table *t, const db_val *row)
 {
     /* single-column partition keys only among the built-ins */
-    const struct db_cell *k = &row[0];
+    const db_val *k = &row[0];
     return mm3_token(k->p ? (const void *)k->p : (const void *)"", k->len > 0 ? (size_t)k->len : 0);
 }
 
 struct keyed_row {
     int64_t token;
-    const struct db_cell *row;
+    const db_val *row;
 };
 
 static int cmp_rows(const void *x, const void *y)
@@ -356,7 +364,7 @@ static int sort_rows(struct db_rows *r, const struct schema_table *t, arena *a)
 {
     if (r->n_rows < 2) return 0;
     struct keyed_row *kr = arena_alloc(a, sizeof(*kr) * (size_t)r->n_rows);
-    struct db_cell *nc = arena_alloc(a, sizeof(*nc) * (size_t)r->n_rows * (size_t)r->n_cols);
+    db_val *nc = arena_alloc(a, sizeof(*nc) * (size_t)r->n_rows * (size_t)r->n_cols);
     if (!kr || !nc) return -1;
     for (int i = 0; i < r->n_rows; i++) {
         kr[i].row = &r->cells[(size_t)i * (size_t)r->n_cols];
@@ -396,7 +404,7 @@ int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
     return sort_rows(out, t, a);
 }
 
-int db_cell_text(arena *a, struct db_cell *c, const char *s)
+int db_cell_text(arena *a, db_val *c, const char *s)
 {
     size_t n = strlen(s);
     uint8_t *d = arena_memdup(a, s, n ? n : 1);
@@ -406,7 +414,7 @@ int db_cell_text(arena *a, struct db_cell *c, const char *s)
     return 0;
 }
 
-int db_cell_int(arena *a, struct db_cell *c, int32_t v)
+int db_cell_int(arena *a, db_val *c, int32_t v)
 {
     uint8_t *d = arena_alloc(a, 4);
     if (!d) return -1;

@@ -13,20 +13,17 @@
 #ifndef RINGDB_DB_SYSTAB_H
 #define RINGDB_DB_SYSTAB_H
 
+#include "db/mutation.h"
 #include "schema/schema.h"
 #include "util/arena.h"
 
 #include <stdint.h>
 
-struct db_cell {
-    const uint8_t *p;
-    int32_t len; /* -1: null */
-};
 
 struct db_rows {
     int n_cols;
     int n_rows, cap_rows;
-    struct db_cell *cells; /* n_rows * n_cols, row-major */
+    db_val *cells; /* n_rows * n_cols, row-major */
     arena *a;
 };
 
@@ -47,7 +44,7 @@ int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
                 arena *a, struct db_rows *out);
 
 /* Cell encoders (arena-allocated value bytes). NULL on OOM. */
-int db_cell_text(arena *a, struct db_cell *c, const char *s);
-int db_cell_int(arena *a, struct db_cell *c, int32_t v);
+int db_cell_text(arena *a, db_val *c, const char *s);
+int db_cell_int(arena *a, db_val *c, int32_t v);
 
 #endif

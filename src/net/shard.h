@@ -77,6 +77,7 @@ struct shard {
     void *transport;
     void *cql;
     void *service;
+    void *db;
 };
 
 struct shard_group {

@@ -185,17 +185,35 @@ int schema_name_valid(const char *name)
     return 1;
 }
 
-static void table_free(struct schema_table *t)
+void schema_table_free(struct schema_table *t)
 {
     if (!t) return;
     for (int i = 0; i < t->n_cols; i++) {
         mem_free(t->cols[i].name);
         type_free(t->cols[i].type);
     }
+    for (int i = 0; i < t->n_opts; i++) {
+        mem_free(t->opts[i].name);
+        mem_free(t->opts[i].val);
+    }
+    mem_free(t->opts);
     mem_free(t->cols);
     mem_free(t->name);
     mem_free(t->comment);
     mem_free(t);
+}
+
+void schema_udt_free(struct schema_udt *u)
+{
+    if (!u) return;
+    for (int i = 0; i < u->n_fields; i++) {
+        if (u->field_names) mem_free(u->field_names[i]);
+        if (u->field_types) type_free(u->field_types[i]);
+    }
+    mem_free(u->field_names);
+    mem_free(u->field_types);
+    mem_free(u->name);
+    mem_free(u);
 }
 
 void schema_ks_free(struct schema_keyspace *ks)
@@ -207,7 +225,7 @@ void schema_ks_free(struct schema_keyspace *ks)
     }
     mem_free(ks->repl);
     for (int i = 0; i < ks->n_tables; i++)
-        table_free(ks->tables[i]);
+        schema_table_free(ks->tables[i]);
     mem_free(ks->tables);
     mem_free(ks->name);
     mem_free(ks);
@@ -327,7 +345,7 @@ static struct schema_table *builtin_table_new(const struct builtin_table *bt)
     qsort(t->cols, (size_t)t->n_cols, sizeof(*t->cols), col_cmp);
     return t;
 fail:
-    table_free(t);
+    schema_table_free(t);
     return NULL;
 }
 
@@ -338,6 +356,218 @@ static int ks_add_table(struct schema_keyspace *ks, struct schema_table *t)
     ks->tables = nt;
     ks->tables[ks->n_tables++] = t;
     return 0;
+}
+
+int schema_ks_add_table(struct schema_keyspace *ks, struct schema_table *t)
+{
+    return ks_add_table(ks, t);
+}
+
+int schema_ks_drop_table(struct schema_keyspace *ks, const char *name)
+{
+    for (int i = 0; i < ks->n_tables; i++) {
+        if (strcmp(ks->tables[i]->name, name) == 0) {
+            schema_table_free(ks->tables[i]);
+            memmove(&ks->tables[i], &ks->tables[i + 1],
+                    sizeof(ks->tables[0]) * (size_t)(ks->n_tables - i - 1));
+            ks->n_tables--;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+struct schema_table *schema_table_new(const char *name)
+{
+    struct schema_table *t = mem_calloc(1, sizeof(*t));
+    if (!t) return NULL;
+    if (!(t->name = dupstr(name)) || !(t->comment = dupstr(""))) {
+        schema_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int schema_table_add_column(struct schema_table *t, const char *name, const struct type *type,
+                            enum schema_col_kind kind, int position, int desc)
+{
+    struct schema_column *nc = mem_realloc(t->cols, sizeof(*nc) * (size_t)(t->n_cols + 1));
+    if (!nc) return -1;
+    t->cols = nc;
+    struct schema_column *c = &t->cols[t->n_cols];
+    memset(c, 0, sizeof(*c));
+    c->name = dupstr(name);
+    c->type = type_dup(type);
+    if (!c->name || !c->type) {
+        mem_free(c->name);
+        type_free(c->type);
+        return -1;
+    }
+    c->kind = kind;
+    c->position = position;
+    c->desc = desc;
+    c->id = t->next_col_id++;
+    t->n_cols++;
+    if (kind == COL_PARTITION_KEY) t->n_pk++;
+    if (kind == COL_CLUSTERING) t->n_ck++;
+    if (type->kind == TYPE_COUNTER) t->is_counter = 1;
+    return 0;
+}
+
+void schema_table_sort_columns(struct schema_table *t)
+{
+    qsort(t->cols, (size_t)t->n_cols, sizeof(*t->cols), col_cmp);
+}
+
+static int opt_int(const struct schema_table *t, const char *name, int dflt)
+{
+    const struct schema_opt *o = schema_table_opt(t, name);
+    return o && o->len == 4 ? (int32_t)be32(o->val) : dflt;
+}
+
+int schema_table_set_opt(struct schema_table *t, const char *name, const void *val, int32_t len)
+{
+    uint8_t *v = mem_alloc(len > 0 ? (size_t)len : 1);
+    if (!v) return -1;
+    if (len > 0) memcpy(v, val, (size_t)len);
+    int i = 0;
+    while (i < t->n_opts && strcmp(t->opts[i].name, name) < 0) i++;
+    if (i < t->n_opts && strcmp(t->opts[i].name, name) == 0) {
+        mem_free(t->opts[i].val);
+    } else {
+        struct schema_opt *no = mem_realloc(t->opts, sizeof(*no) * (size_t)(t->n_opts + 1));
+        char *nm = dupstr(name);
+        if (!no || !nm) {
+            if (no) t->opts = no;
+            mem_free(nm);
+            mem_free(v);
+            return -1;
+        }
+        t->opts = no;
+        memmove(&t->opts[i + 1], &t->opts[i], sizeof(*no) * (size_t)(t->n_opts - i));
+        t->opts[i].name = nm;
+        t->n_opts++;
+    }
+    t->opts[i].val = v;
+    t->opts[i].len = len;
+    t->default_ttl = opt_int(t, "default_time_to_live", 0);
+    t->gc_grace = opt_int(t, "gc_grace_seconds", 864000);
+    return 0;
+}
+
+const struct schema_opt *schema_table_opt(const struct schema_table *t, const char *name)
+{
+    for (int i = 0; i < t->n_opts; i++)
+        if (strcmp(t->opts[i].name, name) == 0) return &t->opts[i];
+    return NULL;
+}
+
+struct schema_udt *schema_find_udt(const struct schema_keyspace *ks, const char *name)
+{
+    for (int i = 0; i < ks->n_udts; i++)
+        if (strcmp(ks->udts[i]->name, name) == 0) return ks->udts[i];
+    return NULL;
+}
+
+int schema_ks_put_udt(struct schema_keyspace *ks, struct schema_udt *u)
+{
+    for (int i = 0; i < ks->n_udts; i++) {
+        if (strcmp(ks->udts[i]->name, u->name) == 0) {
+            schema_udt_free(ks->udts[i]);
+            ks->udts[i] = u;
+            return 0;
+        }
+    }
+    struct schema_udt **nu = mem_realloc(ks->udts, sizeof(*nu) * (size_t)(ks->n_udts + 1));
+    if (!nu) return -1;
+    ks->udts = nu;
+    ks->udts[ks->n_udts++] = u;
+    return 0;
+}
+
+int schema_ks_drop_udt(struct schema_keyspace *ks, const char *name)
+{
+    for (int i = 0; i < ks->n_udts; i++) {
+        if (strcmp(ks->udts[i]->name, name) == 0) {
+            schema_udt_free(ks->udts[i]);
+            memmove(&ks->udts[i], &ks->udts[i + 1], sizeof(ks->udts[0]) * (size_t)(ks->n_udts - i - 1));
+            ks->n_udts--;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int resolve_type(const struct schema_keyspace *ks, struct type *t, int depth, char *err,
+                        size_t errsz)
+{
+    if (depth > 32) {
+        snprintf(err, errsz, "user types nested too deeply");
+        return -1;
+    }
+    if (t->kind == TYPE_UDT) {
+        const struct schema_udt *u = schema_find_udt(ks, t->name);
+        if (!u) {
+            snprintf(err, errsz, "Unknown type %s.%s", ks->name, t->name);
+            return -1;
+        }
+        if (t->field_names) return 0; /* already resolved */
+        struct type **params = mem_calloc((size_t)(u->n_fields ? u->n_fields : 1), sizeof(*params));
+        char **names = mem_calloc((size_t)(u->n_fields ? u->n_fields : 1), sizeof(*names));
+        char *ksn = dupstr(ks->name);
+        if (!params || !names || !ksn) goto oom;
+        for (int i = 0; i < u->n_fields; i++) {
+            params[i] = type_dup(u->field_types[i]);
+            names[i] = dupstr(u->field_names[i]);
+            if (!params[i] || !names[i]) goto oom;
+            if (resolve_type(ks, params[i], depth + 1, err, errsz) < 0) {
+                for (int k = 0; k <= i; k++) {
+                    type_free(params[k]);
+                    mem_free(names[k]);
+                }
+                mem_free(params);
+                mem_free(names);
+                mem_free(ksn);
+                return -1;
+            }
+        }
+        mem_free(t->ks);
+        t->ks = ksn;
+        t->params = params;
+        t->field_names = names;
+        t->n_params = u->n_fields;
+        return 0;
+    oom:
+        if (params)
+            for (int i = 0; i < u->n_fields; i++) type_free(params[i]);
+        if (names)
+            for (int i = 0; i < u->n_fields; i++) mem_free(names[i]);
+        mem_free(params);
+        mem_free(names);
+        mem_free(ksn);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < t->n_params; i++)
+        if (resolve_type(ks, t->params[i], depth + 1, err, errsz) < 0) return -1;
+    return 0;
+}
+
+int schema_resolve_type(const struct schema_keyspace *ks, struct type *t, char *err, size_t errsz)
+{
+    return resolve_type(ks, t, 0, err, errsz);
+}
+
+struct schema_table *schema_find_table_by_id(const struct schema *s, const uint8_t id[16],
+                                             struct schema_keyspace **ks_out)
+{
+    for (int i = 0; i < s->n_ks; i++)
+        for (int j = 0; j < s->ks[i]->n_tables; j++)
+            if (memcmp(s->ks[i]->tables[j]->id, id, 16) == 0) {
+                if (ks_out) *ks_out = s->ks[i];
+                return s->ks[i]->tables[j];
+            }
+    return NULL;
 }
 
 struct schema *schema_new_builtin(void)
@@ -362,7 +592,7 @@ struct schema *schema_new_builtin(void)
             if (strcmp(builtin_tables[j].ks, ks->name)) continue;
             struct schema_table *t = builtin_table_new(&builtin_tables[j]);
             if (!t || ks_add_table(ks, t) < 0) {
-                table_free(t);
+                schema_table_free(t);
                 schema_ks_free(ks);
                 goto fail;
             }
@@ -387,6 +617,11 @@ static struct schema_table *table_clone(const struct schema_table *src)
     t->name = t->comment = NULL;
     t->cols = NULL;
     t->n_cols = 0;
+    t->opts = NULL;
+    t->n_opts = 0;
+    for (int i = 0; i < src->n_opts; i++)
+        if (schema_table_set_opt(t, src->opts[i].name, src->opts[i].val, src->opts[i].len) < 0)
+            goto fail;
     if (!(t->name = dupstr(src->name))) goto fail;
     if (src->comment && !(t->comment = dupstr(src->comment))) goto fail;
     if (src->n_cols) {
@@ -402,8 +637,38 @@ static struct schema_table *table_clone(const struct schema_table *src)
     }
     return t;
 fail:
-    table_free(t);
+    schema_table_free(t);
     return NULL;
+}
+
+static struct schema_udt *udt_new(const char *name, int n)
+{
+    struct schema_udt *u = mem_calloc(1, sizeof(*u));
+    if (!u) return NULL;
+    u->name = dupstr(name);
+    u->field_names = mem_calloc((size_t)(n ? n : 1), sizeof(char *));
+    u->field_types = mem_calloc((size_t)(n ? n : 1), sizeof(struct type *));
+    if (!u->name || !u->field_names || !u->field_types) {
+        schema_udt_free(u);
+        return NULL;
+    }
+    u->n_fields = n;
+    return u;
+}
+
+static struct schema_udt *udt_clone(const struct schema_udt *src)
+{
+    struct schema_udt *u = udt_new(src->name, src->n_fields);
+    if (!u) return NULL;
+    for (int i = 0; i < src->n_fields; i++) {
+        u->field_names[i] = dupstr(src->field_names[i]);
+        u->field_types[i] = type_dup(src->field_types[i]);
+        if (!u->field_names[i] || !u->field_types[i]) {
+            schema_udt_free(u);
+            return NULL;
+        }
+    }
+    return u;
 }
 
 static struct schema_keyspace *ks_clone(const struct schema_keyspace *src)
@@ -423,7 +688,14 @@ static struct schema_keyspace *ks_clone(const struct schema_keyspace *src)
     for (int i = 0; i < src->n_tables; i++) {
         struct schema_table *t = table_clone(src->tables[i]);
         if (!t || ks_add_table(ks, t) < 0) {
-            table_free(t);
+            schema_table_free(t);
+            goto fail;
+        }
+    }
+    for (int i = 0; i < src->n_udts; i++) {
+        struct schema_udt *u = udt_clone(src->udts[i]);
+        if (!u || schema_ks_put_udt(ks, u) < 0) {
+            schema_udt_free(u);
             goto fail;
         }
     }
@@ -519,8 +791,11 @@ int schema_drop_ks(struct schema *s, const char *name)
  * file  := "RDBSCHM1" u32:format_version(1) u32:payload_len payload u32:checksum
  * payload := u32:n_ks ks*
  * ks    := str:name u8:durable_writes u32:n_repl (str:key str:val)* u32:n_tables table*
- * table := str:name 16:id str:comment u32:n_cols col*
- * col   := str:name str:type_cql u8:kind i32:position u8:desc
+ *          u32:n_udts udt*
+ * table := str:name 16:id str:comment u32:next_col_id u32:n_cols col* u32:n_opts opt*
+ * col   := str:name str:type_cql u8:kind i32:position u8:desc u32:id
+ * opt   := str:name str:value (encoded in its system_schema.tables column type)
+ * udt   := str:name u32:n_fields (str:field str:type_cql)*
  * str   := u32:len bytes
  * checksum := first 4 bytes (big-endian) of MD5(payload)
  */
@@ -533,6 +808,18 @@ static void put_str(buf *b, const char *s)
     size_t n = s ? strlen(s) : 0;
     buf_put_be32(b, (uint32_t)n);
     buf_put(b, s, n);
+}
+
+/* A type as CQL text; UDTs by name, resolved against the keyspace on load. */
+static void put_type(buf *b, const struct type *t)
+{
+    buf tb;
+    buf_init(&tb);
+    type_format(t, &tb);
+    buf_put_u8(&tb, 0);
+    put_str(b, buf_ok(&tb) ? (const char *)tb.data : "");
+    if (!buf_ok(&tb)) b->oom = 1;
+    buf_free(&tb);
 }
 
 static void serialize_payload(const struct schema *s, buf *b)
@@ -557,20 +844,32 @@ static void serialize_payload(const struct schema *s, buf *b)
             put_str(b, t->name);
             buf_put(b, t->id, 16);
             put_str(b, t->comment ? t->comment : "");
+            buf_put_be32(b, (uint32_t)t->next_col_id);
             buf_put_be32(b, (uint32_t)t->n_cols);
             for (int k = 0; k < t->n_cols; k++) {
                 const struct schema_column *c = &t->cols[k];
                 put_str(b, c->name);
-                buf tb;
-                buf_init(&tb);
-                type_format(c->type, &tb);
-                buf_put_u8(&tb, 0);
-                put_str(b, buf_ok(&tb) ? (const char *)tb.data : "");
-                if (!buf_ok(&tb)) b->oom = 1;
-                buf_free(&tb);
+                put_type(b, c->type);
                 buf_put_u8(b, (uint8_t)c->kind);
                 buf_put_be32(b, (uint32_t)c->position);
                 buf_put_u8(b, (uint8_t)c->desc);
+                buf_put_be32(b, (uint32_t)c->id);
+            }
+            buf_put_be32(b, (uint32_t)t->n_opts);
+            for (int k = 0; k < t->n_opts; k++) {
+                put_str(b, t->opts[k].name);
+                buf_put_be32(b, (uint32_t)t->opts[k].len);
+                buf_put(b, t->opts[k].val, t->opts[k].len > 0 ? (size_t)t->opts[k].len : 0);
+            }
+        }
+        buf_put_be32(b, (uint32_t)ks->n_udts);
+        for (int j = 0; j < ks->n_udts; j++) {
+            const struct schema_udt *u = ks->udts[j];
+            put_str(b, u->name);
+            buf_put_be32(b, (uint32_t)u->n_fields);
+            for (int k = 0; k < u->n_fields; k++) {
+                put_str(b, u->field_names[k]);
+                put_type(b, u->field_types[k]);
             }
         }
     }
@@ -641,6 +940,13 @@ static char *rd_str(struct rd *r)
     return s;
 }
 
+static struct type *rd_type(struct rd *r, const char *text)
+{
+    struct type *t = type_parse(text, strlen(text), NULL, NULL, 0);
+    if (!t) r->err = 1;
+    return t;
+}
+
 static struct schema_table *rd_table(struct rd *r)
 {
     struct schema_table *t = mem_calloc(1, sizeof(*t));
@@ -656,6 +962,7 @@ static struct schema_table *rd_table(struct rd *r)
         r->err = 1;
     }
     t->comment = rd_str(r);
+    t->next_col_id = (int)rd_u32(r);
     uint32_t nc = rd_u32(r);
     if (r->err || nc > 100000) goto fail;
     t->cols = mem_calloc(nc ? nc : 1, sizeof(*t->cols));
@@ -667,16 +974,35 @@ static struct schema_table *rd_table(struct rd *r)
         c->kind = (enum schema_col_kind)rd_u8(r);
         c->position = (int32_t)rd_u32(r);
         c->desc = rd_u8(r);
-        if (ty && !r->err) c->type = type_parse(ty, strlen(ty), NULL, NULL, 0);
+        c->id = (int)rd_u32(r);
+        if (ty && !r->err) c->type = rd_type(r, ty);
         mem_free(ty);
         if (r->err || !c->type || c->kind > COL_STATIC) goto fail;
         if (c->kind == COL_PARTITION_KEY) t->n_pk++;
         if (c->kind == COL_CLUSTERING) t->n_ck++;
+        if (c->type->kind == TYPE_COUNTER) t->is_counter = 1;
     }
+    uint32_t no = rd_u32(r);
+    for (uint32_t i = 0; i < no && !r->err; i++) {
+        char *name = rd_str(r);
+        uint32_t len = rd_u32(r);
+        if (r->err || r->n - r->pos < len) {
+            mem_free(name);
+            goto fail;
+        }
+        int rc = schema_table_set_opt(t, name, r->p + r->pos, (int32_t)len);
+        r->pos += len;
+        mem_free(name);
+        if (rc < 0) {
+            r->err = 2;
+            goto fail;
+        }
+    }
+    if (r->err) goto fail;
     return t;
 fail:
     if (!r->err) r->err = 1;
-    table_free(t);
+    schema_table_free(t);
     return NULL;
 }
 
@@ -732,10 +1058,39 @@ struct schema *schema_deserialize(const uint8_t *p, size_t n, char *err, size_t 
         for (uint32_t j = 0; j < nt && !r.err; j++) {
             struct schema_table *t = rd_table(&r);
             if (t && ks_add_table(ks, t) < 0) {
-                table_free(t);
+                schema_table_free(t);
                 r.err = 2;
             }
         }
+        uint32_t nu = rd_u32(&r);
+        for (uint32_t j = 0; j < nu && !r.err && nu < 100000; j++) {
+            char *un = rd_str(&r);
+            uint32_t nf = rd_u32(&r);
+            struct schema_udt *u = !r.err && nf < 10000 ? udt_new(un ? un : "", (int)nf) : NULL;
+            mem_free(un);
+            if (!u) {
+                if (!r.err) r.err = 1;
+                break;
+            }
+            for (uint32_t k = 0; k < nf && !r.err; k++) {
+                u->field_names[k] = rd_str(&r);
+                char *ty = rd_str(&r);
+                if (ty && !r.err) u->field_types[k] = rd_type(&r, ty);
+                mem_free(ty);
+                if (!u->field_types[k] && !r.err) r.err = 1;
+            }
+            if (r.err || schema_ks_put_udt(ks, u) < 0) {
+                schema_udt_free(u);
+                if (!r.err) r.err = 2;
+            }
+        }
+        char why[160];
+        for (int j = 0; !r.err && j < ks->n_udts; j++)
+            for (int k = 0; k < ks->udts[j]->n_fields; k++)
+                if (resolve_type(ks, ks->udts[j]->field_types[k], 0, why, sizeof(why)) < 0) r.err = 1;
+        for (int j = 0; !r.err && j < ks->n_tables; j++)
+            for (int k = 0; k < ks->tables[j]->n_cols; k++)
+                if (resolve_type(ks, ks->tables[j]->cols[k].type, 0, why, sizeof(why)) < 0) r.err = 1;
         if (r.err || !ks->name || schema_put_ks(s, ks) < 0) {
             schema_ks_free(ks);
             if (!r.err) r.err = 2;
@@ -749,4 +1104,14 @@ struct schema *schema_deserialize(const uint8_t *p, size_t n, char *err, size_t 
     }
     schema_update_version(s);
     return s;
+}
+
+struct schema_table *schema_table_clone(const struct schema_table *t)
+{
+    return table_clone(t);
+}
+
+struct schema_udt *schema_udt_clone(const struct schema_udt *u)
+{
+    return udt_clone(u);
 }

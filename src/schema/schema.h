@@ -37,6 +37,23 @@ struct schema_column {
     enum schema_col_kind kind;
     int position; /* within its kind for key columns, -1 otherwise */
     int desc;     /* clustering order DESC */
+    int id;       /* stable id within the table, never reused: cells refer to it */
+};
+
+/* A table option as stored in system_schema.tables: its name and its value
+ * encoded in that column's CQL type (so the system table serves it as is). */
+struct schema_opt {
+    char *name;
+    uint8_t *val;
+    int32_t len;
+};
+
+/* A user-defined type (CREATE TYPE). */
+struct schema_udt {
+    char *name;
+    int n_fields;
+    char **field_names;
+    struct type **field_types;
 };
 
 struct schema_kv {
@@ -53,6 +70,13 @@ struct schema_table {
     char *comment;
     int is_virtual; /* rows produced on the fly (system tables) */
     int vtab;       /* which generator, for virtual tables */
+    /* user tables */
+    int next_col_id;
+    int n_opts;
+    struct schema_opt *opts; /* every option of system_schema.tables, sorted by name */
+    int default_ttl;         /* cached from opts: default_time_to_live */
+    int gc_grace;            /* cached from opts: gc_grace_seconds */
+    int is_counter;          /* has counter columns */
 };
 
 struct schema_keyspace {
@@ -64,6 +88,8 @@ struct schema_keyspace {
     int is_virtual;         /* listed in system_virtual_schema, not system_schema */
     int n_tables;
     struct schema_table **tables;
+    int n_udts;
+    struct schema_udt **udts;
 };
 
 struct schema {
@@ -92,6 +118,32 @@ struct schema_keyspace *schema_ks_new(const char *name);
 int schema_ks_set_repl(struct schema_keyspace *ks, int n, const char *const *keys,
                        const char *const *vals);
 void schema_ks_free(struct schema_keyspace *ks);
+
+/* Tables and types of a fresh clone (never of a published snapshot). The
+ * add functions take ownership. */
+struct schema_table *schema_table_new(const char *name);
+int schema_table_add_column(struct schema_table *t, const char *name, const struct type *type,
+                            enum schema_col_kind kind, int position, int desc);
+void schema_table_sort_columns(struct schema_table *t); /* invariant (3) */
+int schema_table_set_opt(struct schema_table *t, const char *name, const void *val, int32_t len);
+const struct schema_opt *schema_table_opt(const struct schema_table *t, const char *name);
+void schema_table_free(struct schema_table *t);
+struct schema_table *schema_table_clone(const struct schema_table *t); /* heap deep copy */
+struct schema_udt *schema_udt_clone(const struct schema_udt *u);
+int schema_ks_add_table(struct schema_keyspace *ks, struct schema_table *t);
+int schema_ks_drop_table(struct schema_keyspace *ks, const char *name); /* 0, -1 not found */
+struct schema_udt *schema_find_udt(const struct schema_keyspace *ks, const char *name);
+int schema_ks_put_udt(struct schema_keyspace *ks, struct schema_udt *u); /* replaces same name */
+int schema_ks_drop_udt(struct schema_keyspace *ks, const char *name);
+void schema_udt_free(struct schema_udt *u);
+/* Fills the field names and types of every user type referenced by t (in
+ * place; t must belong to a fresh clone or a request). 0, or -1 with err
+ * ("Unknown type ks.name"). */
+int schema_resolve_type(const struct schema_keyspace *ks, struct type *t, char *err, size_t errsz);
+
+/* Finds a table by id in any keyspace (NULL if none). */
+struct schema_table *schema_find_table_by_id(const struct schema *s, const uint8_t id[16],
+                                             struct schema_keyspace **ks_out);
 
 /* Recomputes s->version (invariant 4). */
 void schema_update_version(struct schema *s);

@@ -2,6 +2,7 @@
  * migration.c -- see migration.h for the state diagram and invariants.
  */
 #include "service/migration.h"
+#include "db/db.h"
 #include "storage/io.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -111,6 +112,7 @@ static void on_install(struct shard *s, void *arg)
     schema_ref(c->next);
     schema_unref(sp->schema);
     sp->schema = c->next;
+    db_schema_changed(s, c->next);
     if (sp->on_schema_event) sp->on_schema_event(s, &c->ev);
     if (shard_send(s, 0, on_installed, c) < 0) log_error("schema: cannot ack install (OOM)");
 }

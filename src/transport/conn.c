@@ -29,12 +29,15 @@
  *      is lost (bad version, corrupt segment) gets an ERROR if possible and
  *      the connection closes;
  *  (4) the connection struct lives while n_inflight > 0, even if the peer
- *      left: a pending request answers into a closed connection harmlessly.
+ *      left: a pending request answers into a closed connection harmlessly;
+ *      a request never points into the connection's buffers (its body is
+ *      copied into the request arena before decoding).
  */
 #include "transport/server.h"
 #include "auth/auth.h"
 #include "cluster/local_node.h"
 #include "cql/cql.h"
+#include "db/db.h"
 #include "db/systab.h"
 #include "net/worker.h"
 #include "transport/compress.h"
@@ -477,9 +480,18 @@ static void dispatch(struct conn *c, const struct proto_frame_hdr *h, const uint
         send_error(c, h->stream, PROTO_ERR_SERVER, "Out of memory");
         return;
     }
+    /* Decode from a copy in the request's arena: requests may finish on
+     * other shards after this connection's buffers moved on, and every
+     * slice the decoder returns points into the body (invariant 4). */
+    const uint8_t *body = n ? arena_memdup(&r->arena, b, n) : b;
+    if (n && !body) {
+        send_error(c, h->stream, PROTO_ERR_SERVER, "Out of memory");
+        req_put(ts, r);
+        return;
+    }
     proto_rd rd;
     proto_request msg;
-    int rc = proto_decode_request(h, b, n, &r->arena, &rd, &msg);
+    int rc = proto_decode_request(h, body, n, &r->arena, &rd, &msg);
     if (rc != 0) {
         send_error(c, h->stream, rc == PROTO_ENOMEM ? PROTO_ERR_SERVER : PROTO_ERR_PROTOCOL, "%s",
                    rd.msg[0] ? rd.msg : proto_strerror(rc));
@@ -740,6 +752,11 @@ static int hook_start(struct shard *s)
     arena_init(&ts->scratch, 8192);
     s->transport = ts;
     if (sp_shard_init(s) < 0 || cql_shard_init(s) < 0) return -1;
+    char err[512];
+    if (db_shard_init(s, s->group->hooks_arg, sp_schema(s), err, sizeof(err)) < 0) {
+        log_error("shard %d: %s", s->id, err);
+        return -1;
+    }
     ((struct sp_shard *)s->service)->on_schema_event = on_schema_event;
     return 0;
 }
@@ -845,6 +862,7 @@ static void hook_stop(struct shard *s)
         s->transport = NULL;
     }
     cql_shard_free(s);
+    db_shard_free(s);
     sp_shard_free(s);
 }
 

@@ -1,0 +1,276 @@
+/*
+ * term.c -- a CQL term (literal, bind marker, collection/tuple/UDT literal,
+ * function call) to the native-protocol bytes of a given type.
+ *
+ * Messages follow Cassandra: "Invalid INTEGER constant (abc) for \"v\" of
+ * type int", "Invalid list literal for v of type int", "Invalid null value
+ * in condition for column ..." etc. Values bound through the protocol are
+ * validated with the type's rules ("Expected 4 or 0 byte int (3)").
+ */
+#include "cql/cql_int.h"
+#include "db/db.h"
+#include "types/value.h"
+#include "util/uuid.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static void type_text(const struct type *t, char *out, size_t cap)
+{
+    buf b;
+    buf_init(&b);
+    type_format(t, &b);
+    snprintf(out, cap, "%.*s", (int)b.len, b.data ? (char *)b.data : "");
+    buf_free(&b);
+}
+
+static int put(struct cql_exec *x, proto_value *out, const void *p, size_t n)
+{
+    if (n == 0) { /* an empty value: valid bytes, never NULL */
+        out->p = (const uint8_t *)"";
+        out->len = 0;
+        return 0;
+    }
+    uint8_t *d = arena_memdup(&x->r->arena, p, n);
+    if (!d) {
+        cql_error(x->r, PROTO_ERR_SERVER, "Out of memory");
+        return -1;
+    }
+    out->p = d;
+    out->len = (int32_t)n;
+    return 0;
+}
+
+static enum type_lit lit_of(enum cql_const_kind k)
+{
+    switch (k) {
+    case CQL_CONST_STRING: return TYPE_LIT_STRING;
+    case CQL_CONST_INTEGER: return TYPE_LIT_INTEGER;
+    case CQL_CONST_FLOAT: return TYPE_LIT_FLOAT;
+    case CQL_CONST_BOOLEAN: return TYPE_LIT_BOOLEAN;
+    case CQL_CONST_DURATION: return TYPE_LIT_DURATION;
+    case CQL_CONST_UUID: return TYPE_LIT_UUID;
+    case CQL_CONST_HEX: return TYPE_LIT_HEX;
+    case CQL_CONST_NAN: return TYPE_LIT_NAN;
+    default: return TYPE_LIT_INFINITY;
+    }
+}
+
+static const struct cql_bind_marker *marker_of(const struct cql_stmt *st, const struct cql_term *t)
+{
+    for (int i = 0; i < st->n_binds; i++)
+        if (st->binds[i].term == t) return &st->binds[i];
+    return NULL;
+}
+
+/* Functions usable as values without a table (the rest is the query issue). */
+static int call_function(struct cql_exec *x, const struct cql_term *term, const struct type *ty,
+                         const char *col, proto_value *out)
+{
+    const char *f = term->func.name.name;
+    uint8_t b[16];
+    if (term->func.n_args == 0) {
+        if (!strcasecmp(f, "now") || !strcasecmp(f, "currenttimeuuid")) {
+            uuid u;
+            uuid_v1(&u);
+            return put(x, out, u.b, 16);
+        }
+        if (!strcasecmp(f, "uuid")) {
+            uuid u;
+            uuid_v4(&u);
+            return put(x, out, u.b, 16);
+        }
+        if (!strcasecmp(f, "currenttimestamp")) {
+            put_be64(b, (uint64_t)(db_timestamp(x->r->shard) / 1000));
+            return put(x, out, b, 8);
+        }
+        if (!strcasecmp(f, "currentdate")) {
+            put_be32(b, (uint32_t)((int64_t)time(NULL) / 86400 + (1ll << 31)));
+            return put(x, out, b, 4);
+        }
+    }
+    if (term->func.n_args == 1 && (!strcasecmp(f, "totimestamp") || !strcasecmp(f, "dateof") ||
+                                   !strcasecmp(f, "tounixtimestamp"))) {
+        proto_value arg;
+        if (cql_encode_term(x, term->func.args[0], type_native(TYPE_TIMEUUID), col, &arg) < 0)
+            return -1;
+        if (arg.len != 16) {
+            out->p = NULL;
+            out->len = -1;
+            return 0;
+        }
+        uuid u;
+        memcpy(u.b, arg.p, 16);
+        put_be64(b, (uint64_t)uuid_timestamp_ms(&u));
+        return put(x, out, b, 8);
+    }
+    cql_error(x->r, PROTO_ERR_INVALID, "Unknown function %s called", f);
+    return -1;
+}
+
+int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struct type *ty,
+                    const char *col, proto_value *out)
+{
+    struct cql_req *r = x->r;
+    char tt[128], err[256];
+    switch (term->kind) {
+    case CQL_TERM_BIND: {
+        const struct cql_bind_marker *m = marker_of(x->stmt, term);
+        const proto_value *v = m ? bind_value(x, m) : NULL;
+        if (!v) return -1;
+        *out = *v;
+        if (v->len >= 0 && type_validate(ty, v->p, v->len, err, sizeof(err)) != 0) {
+            cql_error(r, PROTO_ERR_INVALID, "Exception while binding column %s: %s", col, err);
+            return -1;
+        }
+        return 0;
+    }
+    case CQL_TERM_CONST: {
+        if (term->constant.kind == CQL_CONST_NULL) {
+            out->p = NULL;
+            out->len = PROTO_VALUE_NULL;
+            return 0;
+        }
+        buf b;
+        buf_init(&b);
+        int rc = term->constant.kind == CQL_CONST_IDENT
+                     ? TYPE_EKIND
+                     : type_from_literal(ty, lit_of(term->constant.kind), term->constant.text,
+                                         term->constant.len, &b, err, sizeof(err));
+        if (rc == TYPE_OK) {
+            rc = put(x, out, b.data, b.len);
+            buf_free(&b);
+            return rc;
+        }
+        buf_free(&b);
+        type_text(ty, tt, sizeof(tt));
+        const char *kind = term->constant.kind == CQL_CONST_STRING    ? "STRING"
+                           : term->constant.kind == CQL_CONST_INTEGER ? "INTEGER"
+                           : term->constant.kind == CQL_CONST_FLOAT   ? "FLOAT"
+                           : term->constant.kind == CQL_CONST_BOOLEAN ? "BOOLEAN"
+                           : term->constant.kind == CQL_CONST_DURATION ? "DURATION"
+                           : term->constant.kind == CQL_CONST_UUID    ? "UUID"
+                           : term->constant.kind == CQL_CONST_HEX     ? "HEX"
+                                                                      : "FLOAT";
+        if (rc == TYPE_ENOMEM) {
+            cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+        } else if (rc == TYPE_EKIND) {
+            cql_error(r, PROTO_ERR_INVALID, "Invalid %s constant (%.*s) for \"%s\" of type %s", kind,
+                      (int)term->constant.len, term->constant.text, col, tt);
+        } else {
+            cql_error(r, PROTO_ERR_INVALID, "%s", err);
+        }
+        return -1;
+    }
+    case CQL_TERM_LIST:
+    case CQL_TERM_SET:
+    case CQL_TERM_MAP:
+    case CQL_TERM_TUPLE:
+    case CQL_TERM_UDT: {
+        int n_el = term->kind == CQL_TERM_MAP   ? term->map.n_entries
+                   : term->kind == CQL_TERM_UDT ? term->udt.n_fields
+                                                : term->list.n_items;
+        enum type_kind want = ty->kind;
+        int ok = (term->kind == CQL_TERM_LIST && (want == TYPE_LIST || want == TYPE_VECTOR ||
+                                                  (want == TYPE_SET && n_el == 0))) ||
+                 (term->kind == CQL_TERM_SET && (want == TYPE_SET || (n_el == 0 && want == TYPE_MAP))) ||
+                 (term->kind == CQL_TERM_MAP && want == TYPE_MAP) ||
+                 (term->kind == CQL_TERM_TUPLE && want == TYPE_TUPLE) ||
+                 (term->kind == CQL_TERM_UDT && want == TYPE_UDT);
+        if (!ok) {
+            type_text(ty, tt, sizeof(tt));
+            const char *what = term->kind == CQL_TERM_LIST  ? "list"
+                               : term->kind == CQL_TERM_SET ? "set"
+                               : term->kind == CQL_TERM_MAP ? "map"
+                               : term->kind == CQL_TERM_TUPLE ? "tuple"
+                                                             : "user type";
+            cql_error(r, PROTO_ERR_INVALID, "Invalid %s literal for %s of type %s", what, col, tt);
+            return -1;
+        }
+        int n = term->kind == CQL_TERM_MAP ? 2 * n_el : n_el;
+        struct type_val *ev = arena_alloc(&r->arena, sizeof(*ev) * (size_t)(n ? n : 1));
+        if (!ev) {
+            cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+            return -1;
+        }
+        if (term->kind == CQL_TERM_UDT) {
+            /* fields by name, in the type's order; missing ones are null */
+            for (int i = 0; i < term->udt.n_fields; i++) {
+                int fi = -1;
+                for (int k = 0; k < ty->n_params; k++)
+                    if (strcmp(ty->field_names[k], term->udt.fields[i]) == 0) fi = k;
+                if (fi < 0) {
+                    cql_error(r, PROTO_ERR_INVALID, "Unknown field '%s' in value of user defined "
+                              "type %s", term->udt.fields[i], ty->name);
+                    return -1;
+                }
+            }
+            ev = arena_alloc(&r->arena, sizeof(*ev) * (size_t)(ty->n_params ? ty->n_params : 1));
+            if (!ev) return -1;
+            for (int k = 0; k < ty->n_params; k++) {
+                ev[k] = (struct type_val){NULL, -1};
+                for (int i = 0; i < term->udt.n_fields; i++)
+                    if (strcmp(ty->field_names[k], term->udt.fields[i]) == 0) {
+                        proto_value v;
+                        if (cql_encode_term(x, term->udt.values[i], ty->params[k], col, &v) < 0)
+                            return -1;
+                        ev[k] = (struct type_val){v.p, v.len};
+                    }
+            }
+            n = ty->n_params;
+        } else {
+            for (int i = 0; i < n_el; i++) {
+                const struct type *et;
+                const struct cql_term *e;
+                if (term->kind == CQL_TERM_MAP) {
+                    proto_value kv, vv;
+                    if (cql_encode_term(x, term->map.keys[i], ty->params[0], col, &kv) < 0 ||
+                        cql_encode_term(x, term->map.values[i], ty->params[1], col, &vv) < 0)
+                        return -1;
+                    ev[2 * i] = (struct type_val){kv.p, kv.len};
+                    ev[2 * i + 1] = (struct type_val){vv.p, vv.len};
+                    continue;
+                }
+                e = term->list.items[i];
+                if (ty->kind == TYPE_TUPLE) {
+                    if (i >= ty->n_params) {
+                        type_text(ty, tt, sizeof(tt));
+                        cql_error(r, PROTO_ERR_INVALID, "Invalid tuple literal for %s: too many "
+                                  "elements. Type %s expects %d but got %d", col, tt, ty->n_params,
+                                  n_el);
+                        return -1;
+                    }
+                    et = ty->params[i];
+                } else {
+                    et = ty->params[0];
+                }
+                proto_value v;
+                if (cql_encode_term(x, e, et, col, &v) < 0) return -1;
+                ev[i] = (struct type_val){v.p, v.len};
+            }
+        }
+        buf b;
+        buf_init(&b);
+        int rc = type_build_collection(ty, ev, n, col, &b, err, sizeof(err));
+        if (rc != TYPE_OK) {
+            buf_free(&b);
+            cql_error(r, rc == TYPE_ENOMEM ? PROTO_ERR_SERVER : PROTO_ERR_INVALID, "%s", err);
+            return -1;
+        }
+        rc = put(x, out, b.data, b.len);
+        buf_free(&b);
+        return rc;
+    }
+    case CQL_TERM_FUNCTION: return call_function(x, term, ty, col, out);
+    case CQL_TERM_TYPE_HINT: return cql_encode_term(x, term->hint.arg, ty, col, out);
+    case CQL_TERM_NEGATE:
+    case CQL_TERM_BINOP:
+    case CQL_TERM_CAST:
+        cql_error(r, PROTO_ERR_INVALID, "Arithmetic and casts in values are not supported yet by "
+                  "ringdb");
+        return -1;
+    }
+    return -1;
+}
