@@ -35,19 +35,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PROTO_V4       0x04
-#define OP_ERROR       0x00
-#define OP_STARTUP     0x01
-#define OP_READY       0x02
-#define OP_QUERY       0x07
-#define OP_RESULT      0x08
-#define OP_PREPARE     0x09
-#define OP_EXECUTE     0x0A
+#define PROTO_V4        0x04
+#define OP_ERROR        0x00
+#define OP_STARTUP      0x01
+#define OP_READY        0x02
+#define OP_QUERY        0x07
+#define OP_RESULT       0x08
+#define OP_PREPARE      0x09
+#define OP_EXECUTE      0x0A
 #define RESULT_PREPARED 0x0004
-#define CL_ONE         0x0001
-#define MAX_CONNS      64
-#define MAX_DEPTH      1024
-#define MAX_BODY       (16u << 20)
+#define CL_ONE          0x0001
+#define MAX_CONNS       64
+#define MAX_DEPTH       1024
+#define MAX_BODY        (16u << 20)
 
 /* ---- histogram: 64 powers of two x 32 linear sub-buckets, in ns ---------- */
 
@@ -69,7 +69,7 @@ static int hist_index(uint64_t v)
     return (shift + 1) * SUB + (int)((v >> shift) & (SUB - 1));
 }
 
-static uint64_t hist_value(int idx)  /* upper edge of a bucket */
+static uint64_t hist_value(int idx) /* upper edge of a bucket */
 {
     if (idx < SUB) return (uint64_t)idx;
     int shift = idx / SUB - 1;
@@ -86,7 +86,8 @@ static void hist_add(struct hist *h, uint64_t v)
 
 static void hist_merge(struct hist *into, const struct hist *from)
 {
-    for (int i = 0; i < NBUCKETS; i++) into->count[i] += from->count[i];
+    for (int i = 0; i < NBUCKETS; i++)
+        into->count[i] += from->count[i];
     into->total += from->total;
     if (from->max > into->max) into->max = from->max;
 }
@@ -116,7 +117,7 @@ static socklen_t g_addrlen;
 
 static uint8_t g_insert_id[64], g_select_id[64];
 static int g_insert_id_len, g_select_id_len;
-static atomic_llong g_next_key;   /* keys 0..g_next_key-1 are written */
+static atomic_llong g_next_key; /* keys 0..g_next_key-1 are written */
 static atomic_int g_failed;
 
 static uint64_t now_ns(void)
@@ -209,7 +210,7 @@ static int read_all(int fd, uint8_t *p, size_t n)
 /* One connection with a receive buffer for whole frames. */
 struct conn {
     int fd;
-    uint8_t *body;      /* last frame's body */
+    uint8_t *body; /* last frame's body */
     uint32_t body_len;
     int opcode;
     int stream;
@@ -225,7 +226,7 @@ static int send_frame(struct conn *c, int stream, int opcode, const uint8_t *bod
     put32(hdr + 5, len);
     if (len == 0) return write_all(c->fd, hdr, sizeof hdr);
     uint8_t stackbuf[4096];
-    if (len + 9 <= sizeof stackbuf) {  /* one write per request */
+    if (len + 9 <= sizeof stackbuf) { /* one write per request */
         memcpy(stackbuf, hdr, 9);
         memcpy(stackbuf + 9, body, len);
         return write_all(c->fd, stackbuf, len + 9);
@@ -286,7 +287,8 @@ static int conn_open(struct conn *c)
     n += 7;
     if (send_frame(c, 0, OP_STARTUP, body, (uint32_t)n) != 0 || recv_frame(c) != 0) return -1;
     if (c->opcode != OP_READY) {
-        fprintf(stderr, "bench_kv: STARTUP answered with opcode 0x%02x (authentication is not supported)\n",
+        fprintf(stderr,
+                "bench_kv: STARTUP answered with opcode 0x%02x (authentication is not supported)\n",
                 c->opcode);
         return -1;
     }
@@ -311,7 +313,7 @@ static int simple_request(struct conn *c, int opcode, const char *cql)
     size_t n = 4 + len;
     if (opcode == OP_QUERY) {
         put16(body + n, CL_ONE);
-        body[n + 2] = 0;  /* no flags */
+        body[n + 2] = 0; /* no flags */
         n += 3;
     }
     int rc = send_frame(c, 1, opcode, body, (uint32_t)n);
@@ -345,7 +347,7 @@ enum op { OP_INSERT_KIND, OP_SELECT_KIND };
 struct worker {
     pthread_t thread;
     enum op kind;
-    int depth;            /* requests kept in flight on this connection */
+    int depth; /* requests kept in flight on this connection */
     uint64_t deadline;
     uint64_t ops;
     unsigned seed;
@@ -362,7 +364,7 @@ static uint32_t build_execute(uint8_t *buf, enum op kind, int64_t key, const uin
     memcpy(buf + 2, id, (size_t)id_len);
     n = 2 + (uint32_t)id_len;
     put16(buf + n, CL_ONE);
-    buf[n + 2] = 0x01;  /* values */
+    buf[n + 2] = 0x01; /* values */
     n += 3;
     put16(buf + n, kind == OP_INSERT_KIND ? 2 : 1);
     n += 2;
@@ -395,7 +397,8 @@ static void *worker_main(void *arg)
     uint8_t *req = malloc((size_t)g_value_size + 256);
     uint8_t *value = malloc((size_t)g_value_size + 1);
     if (conn_open(&c) != 0 || !req || !value) goto fail;
-    for (int i = 0; i < g_value_size; i++) value[i] = (uint8_t)(i * 31 + 7);
+    for (int i = 0; i < g_value_size; i++)
+        value[i] = (uint8_t)(i * 31 + 7);
     int inflight = 0;
     for (int s = 0; s < w->depth; s++) {
         uint32_t n = build_execute(req, w->kind, next_key(w), value);
@@ -406,7 +409,8 @@ static void *worker_main(void *arg)
     while (inflight > 0) {
         if (recv_frame(&c) != 0) goto fail;
         if (c.opcode != OP_RESULT || c.stream < 2 || c.stream >= w->depth + 2) {
-            fprintf(stderr, "bench_kv: unexpected answer opcode 0x%02x stream %d\n", c.opcode, c.stream);
+            fprintf(stderr, "bench_kv: unexpected answer opcode 0x%02x stream %d\n", c.opcode,
+                    c.stream);
             goto fail;
         }
         int s = c.stream - 2;
@@ -466,7 +470,8 @@ static int run_phase(enum op kind, int depth)
     }
     double secs = (double)(now_ns() - start) / 1e9;
     if (!atomic_load(&g_failed))
-        printf("%-6s in flight %3d (%2d conn): %9.0f ops/s  p50 %8.1f us  p99 %8.1f us  max %9.1f us  (%llu ops)\n",
+        printf("%-6s in flight %3d (%2d conn): %9.0f ops/s  p50 %8.1f us  p99 %8.1f us  max %9.1f "
+               "us  (%llu ops)\n",
                kind == OP_INSERT_KIND ? "insert" : "select", depth, nconn, (double)ops / secs,
                (double)hist_pct(total, 50.0) / 1e3, (double)hist_pct(total, 99.0) / 1e3,
                (double)total->max / 1e3, (unsigned long long)ops);
@@ -480,13 +485,19 @@ static int setup(void)
     struct conn c;
     int rc = -1;
     if (conn_open(&c) != 0) goto out;
-    if (simple_request(&c, OP_QUERY, "CREATE KEYSPACE IF NOT EXISTS bench_kv WITH replication = "
-                                     "{'class': 'SimpleStrategy', 'replication_factor': 1}") != 0)
+    if (simple_request(&c, OP_QUERY,
+                       "CREATE KEYSPACE IF NOT EXISTS bench_kv WITH replication = "
+                       "{'class': 'SimpleStrategy', 'replication_factor': 1}") != 0)
         goto out;
-    if (simple_request(&c, OP_QUERY, "CREATE TABLE IF NOT EXISTS bench_kv.kv (k bigint PRIMARY KEY, v blob)") != 0)
+    if (simple_request(&c, OP_QUERY,
+                       "CREATE TABLE IF NOT EXISTS bench_kv.kv (k bigint PRIMARY KEY, v blob)") !=
+        0)
         goto out;
-    if (prepare(&c, "INSERT INTO bench_kv.kv (k, v) VALUES (?, ?)", g_insert_id, &g_insert_id_len) != 0) goto out;
-    if (prepare(&c, "SELECT v FROM bench_kv.kv WHERE k = ?", g_select_id, &g_select_id_len) != 0) goto out;
+    if (prepare(&c, "INSERT INTO bench_kv.kv (k, v) VALUES (?, ?)", g_insert_id,
+                &g_insert_id_len) != 0)
+        goto out;
+    if (prepare(&c, "SELECT v FROM bench_kv.kv WHERE k = ?", g_select_id, &g_select_id_len) != 0)
+        goto out;
     rc = 0;
 out:
     conn_close(&c);
@@ -506,19 +517,25 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (i + 1 >= argc) usage();
         const char *v = argv[++i];
-        if (!strcmp(a, "--host")) g_host = v;
-        else if (!strcmp(a, "--port")) g_port = atoi(v);
-        else if (!strcmp(a, "--seconds")) g_seconds = atof(v);
-        else if (!strcmp(a, "--connections")) g_conns = atoi(v);
-        else if (!strcmp(a, "--value-size")) g_value_size = atoi(v);
-        else usage();
+        if (!strcmp(a, "--host"))
+            g_host = v;
+        else if (!strcmp(a, "--port"))
+            g_port = atoi(v);
+        else if (!strcmp(a, "--seconds"))
+            g_seconds = atof(v);
+        else if (!strcmp(a, "--connections"))
+            g_conns = atoi(v);
+        else if (!strcmp(a, "--value-size"))
+            g_value_size = atoi(v);
+        else
+            usage();
     }
     if (g_port <= 0 || g_seconds <= 0 || g_conns < 1 || g_conns > MAX_CONNS || g_value_size < 0 ||
         g_value_size > (1 << 20))
         usage();
     if (resolve() != 0 || setup() != 0) return 1;
-    printf("bench_kv: %s:%d, %.1f s per phase, value %d bytes, up to %d connections\n", g_host, g_port,
-           g_seconds, g_value_size, g_conns);
+    printf("bench_kv: %s:%d, %.1f s per phase, value %d bytes, up to %d connections\n", g_host,
+           g_port, g_seconds, g_value_size, g_conns);
     static const int depths[] = {1, 16, 64};
     for (int k = 0; k < 2; k++)
         for (size_t d = 0; d < sizeof depths / sizeof depths[0]; d++)

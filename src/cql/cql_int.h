@@ -88,6 +88,10 @@ int stmt_truncate(struct cql_exec *x);
 int stmt_modify(struct cql_exec *x); /* INSERT, UPDATE, DELETE, BATCH */
 int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
                       const struct schema_table *t);
+/* Result columns of a SELECT over a user table (for PREPARED metadata). */
+int read_result_specs(struct cql_req *r, const struct cql_stmt *st,
+                      const struct schema_keyspace *ks, const struct schema_table *t,
+                      struct cql_colspec **out, int *n);
 /* AST type -> struct type (request arena), UDTs resolved in ks; NULL with error. */
 struct type *cql_build_type(struct cql_req *r, const struct schema_keyspace *ks,
                             const struct cql_type *ct);

@@ -532,8 +532,9 @@ static int handle_batch(struct cql_req *r, const struct proto_batch *b)
         sx->stmt = st;
         sx->params = sp;
         if (st->n_binds > bs->n_values) {
-            cql_error(r, PROTO_ERR_INVALID, "There were %d markers(?) in CQL but %u bound variables",
-                      st->n_binds, bs->n_values);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "There were %d markers(?) in CQL but %u bound variables", st->n_binds,
+                      bs->n_values);
             goto out;
         }
         if (cql_batch_add(bc, sx) < 0) goto out;

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FILTERING_MSG                                                                         \
-    "Cannot execute this query as it might involve data filtering and thus may have "       \
-    "unpredictable performance. If you want to execute this query despite the performance " \
+#define FILTERING_MSG                                                                              \
+    "Cannot execute this query as it might involve data filtering and thus may have "              \
+    "unpredictable performance. If you want to execute this query despite the performance "        \
     "unpredictability, use ALLOW FILTERING"
 
 static int col_idx(const struct schema_table *t, const char *name)
@@ -24,8 +24,8 @@ static int col_idx(const struct schema_table *t, const char *name)
 
 static const char *op_text(enum cql_op op)
 {
-    static const char *s[] = {"=", "<", "<=", ">", ">=", "!=", "IN", "CONTAINS", "CONTAINS KEY",
-                              "LIKE", "IS NOT"};
+    static const char *s[] = {
+        "=", "<", "<=", ">", ">=", "!=", "IN", "CONTAINS", "CONTAINS KEY", "LIKE", "IS NOT"};
     return s[op];
 }
 
@@ -115,7 +115,8 @@ int cql_serialize_pk(arena *a, const proto_value *const *vals, int n, db_val *ou
         return 0;
     }
     size_t total = 0;
-    for (int i = 0; i < n; i++) total += 3 + (size_t)vals[i]->len;
+    for (int i = 0; i < n; i++)
+        total += 3 + (size_t)vals[i]->len;
     uint8_t *b = arena_alloc(a, total ? total : 1);
     if (!b) return -1;
     size_t o = 0;
@@ -136,8 +137,10 @@ static int token_value(struct cql_exec *x, const struct schema_table *t, const s
 {
     if (v->kind == CQL_TERM_FUNCTION && strcmp(v->func.name.name, "token") == 0) {
         if (v->func.n_args != t->n_pk) {
-            cql_error(x->r, PROTO_ERR_INVALID, "Invalid number of arguments in call to function "
-                      "system.token: %d required but %d provided", t->n_pk, v->func.n_args);
+            cql_error(x->r, PROTO_ERR_INVALID,
+                      "Invalid number of arguments in call to function "
+                      "system.token: %d required but %d provided",
+                      t->n_pk, v->func.n_args);
             return -1;
         }
         proto_value vals[MAX_KEY_COLS];
@@ -161,6 +164,106 @@ static int token_value(struct cql_exec *x, const struct schema_table *t, const s
     return 0;
 }
 
+/* The tuple type of clustering columns [first, first + n). */
+static struct type *tuple_of(arena *a, const struct schema_table *t, int first, int n)
+{
+    struct type *tt = arena_calloc(a, sizeof(*tt));
+    struct type **p = arena_alloc(a, sizeof(*p) * (size_t)(n ? n : 1));
+    if (!tt || !p) return NULL;
+    for (int k = 0; k < n; k++)
+        p[k] = t->cols[first + k].type;
+    tt->kind = TYPE_TUPLE;
+    tt->frozen = 1;
+    tt->n_params = n;
+    tt->params = p;
+    return tt;
+}
+
+/* The components of a tuple literal or a bound tuple for columns [first, first+n). */
+static int tuple_values(struct cql_exec *x, const struct schema_table *t, const struct cql_term *tv,
+                        int first, int n, db_val *out)
+{
+    struct cql_req *r = x->r;
+    if (tv->kind == CQL_TERM_TUPLE) {
+        if (tv->list.n_items != n) {
+            cql_error(r, PROTO_ERR_INVALID, "Expected %d elements in value tuple, but got %d", n,
+                      tv->list.n_items);
+            return -1;
+        }
+        for (int k = 0; k < n; k++) {
+            proto_value v;
+            if (key_value(x, tv->list.items[k], &t->cols[first + k], &v) < 0) return -1;
+            out[k] = (db_val){v.p, v.len};
+        }
+        return 0;
+    }
+    struct type *tt = tuple_of(&r->arena, t, first, n);
+    proto_value v;
+    if (!tt || cql_encode_term(x, tv, tt, "tuple", &v) < 0) return -1;
+    if (v.len < 0) {
+        cql_error(r, PROTO_ERR_INVALID, "Invalid null value in condition for columns (%s, ...)",
+                  t->cols[first].name);
+        return -1;
+    }
+    struct type_iter it;
+    struct type_val e;
+    if (type_iter_init(&it, tt, v.p, v.len) < 0) return -1;
+    for (int k = 0; k < n; k++) {
+        if (type_iter_next(&it, &e) <= 0 || e.len < 0) {
+            cql_error(r, PROTO_ERR_INVALID, "Invalid null value in condition for column %s",
+                      t->cols[first + k].name);
+            return -1;
+        }
+        out[k] = (db_val){e.p, e.len};
+    }
+    return 0;
+}
+
+static int multi_in_values(struct cql_exec *x, const struct schema_table *t,
+                           const struct cql_relation *rel, int first, struct restrictions *rs)
+{
+    struct cql_req *r = x->r;
+    int n = rel->n_columns;
+    if (rel->in_marker) {
+        struct type *tt = tuple_of(&r->arena, t, first, n);
+        struct type lt = {.kind = TYPE_LIST, .n_params = 1, .frozen = 1};
+        struct type *lp[1] = {tt};
+        lt.params = lp;
+        proto_value v;
+        if (!tt || cql_encode_term(x, rel->value, &lt, "in", &v) < 0) return -1;
+        struct type_iter it;
+        struct type_val e;
+        int cnt = v.len >= 0 ? type_iter_init(&it, &lt, v.p, v.len) : 0;
+        if (cnt < 0) return -1;
+        db_val *vals = arena_alloc(&r->arena, sizeof(*vals) * (size_t)(cnt * n + 1));
+        if (!vals) return -1;
+        int m = 0;
+        while (m < cnt && type_iter_next(&it, &e) > 0) {
+            struct type_iter it2;
+            struct type_val c;
+            if (e.len < 0 || type_iter_init(&it2, tt, e.p, e.len) < 0) return -1;
+            for (int k = 0; k < n; k++) {
+                if (type_iter_next(&it2, &c) <= 0 || c.len < 0) {
+                    cql_error(r, PROTO_ERR_INVALID, "Invalid null value in IN tuple");
+                    return -1;
+                }
+                vals[m * n + k] = (db_val){c.p, c.len};
+            }
+            m++;
+        }
+        rs->mi_vals = vals;
+        rs->mi_n = m;
+        return 0;
+    }
+    db_val *vals = arena_alloc(&r->arena, sizeof(*vals) * (size_t)(rel->n_in_values * n + 1));
+    if (!vals) return -1;
+    for (int i = 0; i < rel->n_in_values; i++)
+        if (tuple_values(x, t, rel->in_values[i], first, n, &vals[i * n]) < 0) return -1;
+    rs->mi_vals = vals;
+    rs->mi_n = rel->n_in_values;
+    return 0;
+}
+
 int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                      struct cql_relation *const *where, int n_where, int mode, bool allow_filtering,
                      struct restrictions *rs)
@@ -175,13 +278,16 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
     int n_lo = 0, n_hi = 0;
     bool lo_incl = false, hi_incl = false;
     int pk_set[MAX_KEY_COLS] = {0};
+    const char *dup_name = NULL;
     const char *stmt = mode == 0 ? "SELECT" : mode == 1 ? "UPDATE" : "DELETE";
     for (int i = 0; i < n_where; i++) {
         const struct cql_relation *rel = where[i];
         if (rel->kind == CQL_REL_TOKEN) {
             if (mode != 0) {
-                cql_error(r, PROTO_ERR_INVALID, "The token function cannot be used in WHERE clauses "
-                          "for %s statements", stmt);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "The token function cannot be used in WHERE clauses "
+                          "for %s statements",
+                          stmt);
                 return -1;
             }
             if (rel->n_columns != t->n_pk) goto bad_token;
@@ -196,15 +302,19 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                 if (v < rs->tok_hi) rs->tok_hi = v;
                 break;
             case CQL_OP_GT:
-                if (v == INT64_MAX) rs->tok_empty = 1;
-                else if (v + 1 > rs->tok_lo) rs->tok_lo = v + 1;
+                if (v == INT64_MAX)
+                    rs->tok_empty = 1;
+                else if (v + 1 > rs->tok_lo)
+                    rs->tok_lo = v + 1;
                 break;
             case CQL_OP_GTE:
                 if (v > rs->tok_lo) rs->tok_lo = v;
                 break;
             case CQL_OP_LT:
-                if (v == INT64_MIN) rs->tok_empty = 1;
-                else if (v - 1 < rs->tok_hi) rs->tok_hi = v - 1;
+                if (v == INT64_MIN)
+                    rs->tok_empty = 1;
+                else if (v - 1 < rs->tok_hi)
+                    rs->tok_hi = v - 1;
                 break;
             case CQL_OP_LTE:
                 if (v < rs->tok_hi) rs->tok_hi = v;
@@ -216,7 +326,8 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
             }
             continue;
         bad_token:
-            cql_error(r, PROTO_ERR_INVALID, "The token() function must be applied to all partition "
+            cql_error(r, PROTO_ERR_INVALID,
+                      "The token() function must be applied to all partition "
                       "key components or none of them");
             return -1;
         }
@@ -229,36 +340,41 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                     return -1;
                 }
                 if (t->cols[ci].kind != COL_CLUSTERING) {
-                    cql_error(r, PROTO_ERR_INVALID, "Multi-column relations can only be applied to "
-                              "clustering columns but was applied to: %s", rel->columns[k]);
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Multi-column relations can only be applied to "
+                              "clustering columns but was applied to: %s",
+                              rel->columns[k]);
                     return -1;
                 }
                 if (ci != first + k) {
-                    cql_error(r, PROTO_ERR_INVALID, "Clustering columns must appear in the PRIMARY "
-                              "KEY order in multi-column relations: (%s)", rel->columns[0]);
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Clustering columns must appear in the PRIMARY "
+                              "KEY order in multi-column relations: (%s)",
+                              rel->columns[0]);
                     return -1;
                 }
             }
             int pos = first - t->n_pk;
             if (rel->op == CQL_OP_IN) {
-                cql_error(r, PROTO_ERR_INVALID, "Multi-column IN relations are not supported yet by "
-                          "ringdb");
-                return -1;
-            }
-            /* the tuple's components */
-            const struct cql_term *tv = rel->value;
-            if (tv->kind != CQL_TERM_TUPLE || tv->list.n_items != rel->n_columns) {
-                cql_error(r, PROTO_ERR_INVALID, "Expected %d elements in value tuple, but got %d: "
-                          "(...)", rel->n_columns, tv->kind == CQL_TERM_TUPLE ? tv->list.n_items : 1);
-                return -1;
+                if (rs->mi_ncols) {
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Only one multi-column IN relation is supported");
+                    return -1;
+                }
+                for (int k = 0; k < rel->n_columns; k++) {
+                    if (ck_state[pos + k]) {
+                        dup_name = rel->columns[k];
+                        goto dup_ck;
+                    }
+                    ck_state[pos + k] = 1;
+                }
+                if (multi_in_values(x, t, rel, first, rs) < 0) return -1;
+                rs->mi_pos = pos;
+                rs->mi_ncols = rel->n_columns;
+                continue;
             }
             db_val *vals = arena_alloc(&r->arena, sizeof(*vals) * (size_t)rel->n_columns);
-            if (!vals) return -1;
-            for (int k = 0; k < rel->n_columns; k++) {
-                proto_value v;
-                if (key_value(x, tv->list.items[k], &t->cols[first + k], &v) < 0) return -1;
-                vals[k] = (db_val){v.p, v.len};
-            }
+            if (!vals || tuple_values(x, t, rel->value, first, rel->n_columns, vals) < 0) return -1;
             if (rel->op == CQL_OP_EQ) {
                 for (int k = 0; k < rel->n_columns; k++) {
                     int p2 = pos + k;
@@ -273,7 +389,8 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
             }
             for (int k = 1; k < rel->n_columns; k++)
                 if (t->cols[first + k].desc != t->cols[first].desc) {
-                    cql_error(r, PROTO_ERR_INVALID, "Multi-column slices over columns with mixed "
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Multi-column slices over columns with mixed "
                               "clustering orders are not supported yet by ringdb");
                     return -1;
                 }
@@ -312,18 +429,27 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
         if (c->kind == COL_PARTITION_KEY) {
             if (rel->op != CQL_OP_EQ && rel->op != CQL_OP_IN) {
                 if (mode == 0 && allow_filtering && rel->op != CQL_OP_NEQ) goto filter;
+                if (mode == 0 && rel->op != CQL_OP_NEQ) {
+                    cql_error(r, PROTO_ERR_INVALID, FILTERING_MSG);
+                    return -1;
+                }
                 if (mode == 0)
-                    cql_error(r, PROTO_ERR_INVALID, "Only EQ and IN relation are supported on the "
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Only EQ and IN relation are supported on the "
                               "partition key (unless you use the token() function)");
                 else
-                    cql_error(r, PROTO_ERR_INVALID, "Only EQ and IN relation are supported on the "
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Only EQ and IN relation are supported on the "
                               "partition key (unless you use the token() function) for %s "
-                              "statements", stmt);
+                              "statements",
+                              stmt);
                 return -1;
             }
             if (pk_set[c->position]) {
-                cql_error(r, PROTO_ERR_INVALID, "%s cannot be restricted by more than one relation "
-                          "if it includes an Equal", c->name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "%s cannot be restricted by more than one relation "
+                          "if it includes an Equal",
+                          c->name);
                 return -1;
             }
             pk_set[c->position] = 1;
@@ -333,7 +459,10 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
         if (c->kind == COL_CLUSTERING) {
             int pos = c->position;
             if (rel->op == CQL_OP_EQ || rel->op == CQL_OP_IN) {
-                if (ck_state[pos]) goto dup_ck;
+                if (ck_state[pos]) {
+                    dup_name = c->name;
+                    goto dup_ck;
+                }
                 ck_state[pos] = 1;
                 if (values_of(x, rel, c, &rs->ck[pos]) < 0) return -1;
                 continue;
@@ -400,10 +529,13 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
     }
     /* partition key completeness */
     int n_pk_set = 0;
-    for (int k = 0; k < t->n_pk; k++) n_pk_set += pk_set[k];
+    for (int k = 0; k < t->n_pk; k++)
+        n_pk_set += pk_set[k];
     if (n_pk_set && rs->has_token) {
-        cql_error(r, PROTO_ERR_INVALID, "Columns \"%s\" cannot be restricted by both a normal "
-                  "relation and a token relation", t->cols[0].name);
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Columns \"%s\" cannot be restricted by both a normal "
+                  "relation and a token relation",
+                  t->cols[0].name);
         return -1;
     }
     if (n_pk_set && n_pk_set < t->n_pk) {
@@ -415,9 +547,11 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                     o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%s%s", o ? ", " : "",
                                           t->cols[k].name);
             if (mode != 0)
-                cql_error(r, PROTO_ERR_INVALID, "Some partition key parts are missing: %s", missing);
+                cql_error(r, PROTO_ERR_INVALID, "Some partition key parts are missing: %s",
+                          missing);
             else
-                cql_error(r, PROTO_ERR_INVALID, "Cannot execute this query as it might involve data "
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Cannot execute this query as it might involve data "
                           "filtering and thus may have unpredictable performance. If you want to "
                           "execute this query despite the performance unpredictability, use ALLOW "
                           "FILTERING");
@@ -448,7 +582,8 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
     }
     /* clustering: contiguous EQ prefix, then at most one slice */
     int k = 0;
-    while (k < t->n_ck && ck_state[k] == 1) k++;
+    while (k < t->n_ck && ck_state[k] == 1)
+        k++;
     rs->n_ck_eq = k;
     if (k < t->n_ck && ck_state[k] == 2) {
         rs->has_slice = 1;
@@ -461,23 +596,28 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
         k++;
         /* columns covered by a multi-column slice */
         int covered = n_lo > n_hi ? n_lo : n_hi;
-        for (int j = k; j < slice_col + covered && j < t->n_ck; j++) k = j + 1;
+        for (int j = k; j < slice_col + covered && j < t->n_ck; j++)
+            k = j + 1;
     }
     for (int j = k; j < t->n_ck; j++) {
         if (!ck_state[j]) continue;
         const char *prev = t->cols[t->n_pk + j - 1].name;
         if (j > 0 && ck_state[j - 1] == 2 && !(mode == 0 && allow_filtering)) {
-            cql_error(r, PROTO_ERR_INVALID, "Clustering column \"%s\" cannot be restricted "
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Clustering column \"%s\" cannot be restricted "
                       "(preceding column \"%s\" is restricted by a non-EQ relation)",
                       t->cols[t->n_pk + j].name, prev);
             return -1;
         }
         if (!(mode == 0 && allow_filtering)) {
-            cql_error(r, PROTO_ERR_INVALID, "PRIMARY KEY column \"%s\" cannot be restricted as "
-                      "preceding column \"%s\" is not restricted", t->cols[t->n_pk + j].name, prev);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "PRIMARY KEY column \"%s\" cannot be restricted as "
+                      "preceding column \"%s\" is not restricted",
+                      t->cols[t->n_pk + j].name, prev);
             return -1;
         }
-        cql_error(r, PROTO_ERR_INVALID, "Filtering on clustering columns is not supported yet by "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Filtering on clustering columns is not supported yet by "
                   "ringdb");
         return -1;
     }
@@ -492,8 +632,10 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
     }
     return 0;
 dup_ck:
-    cql_error(r, PROTO_ERR_INVALID, "%s cannot be restricted by more than one relation if it "
-              "includes an Equal", where[0]->columns[0]);
+    cql_error(r, PROTO_ERR_INVALID,
+              "%s cannot be restricted by more than one relation if it "
+              "includes an Equal",
+              dup_name ? dup_name : where[0]->columns[0]);
     return -1;
 dup_start:
     cql_error(r, PROTO_ERR_INVALID, "More than one restriction was found for the start bound on %s",
@@ -504,14 +646,14 @@ dup_end:
               t->cols[t->n_pk + slice_col].name);
     return -1;
 slice_after:
-    cql_error(r, PROTO_ERR_INVALID, "Clustering column \"%s\" cannot be restricted (preceding "
+    cql_error(r, PROTO_ERR_INVALID,
+              "Clustering column \"%s\" cannot be restricted (preceding "
               "column \"%s\" is restricted by a non-EQ relation)",
               t->cols[t->n_pk + (slice_col > 0 ? slice_col : 0) + 1].name,
               t->cols[t->n_pk + slice_col].name);
     return -1;
 unsupported_op:
-    cql_error(r, PROTO_ERR_INVALID, "Unsupported \"%s\" relation on clustering column",
-              "!=");
+    cql_error(r, PROTO_ERR_INVALID, "Unsupported \"%s\" relation on clustering column", "!=");
     return -1;
 }
 
@@ -574,9 +716,23 @@ int restrict_slices(struct cql_exec *x, const struct schema_table *t, const stru
     *out = NULL;
     *n = 0;
     if (rs->n_ck_eq == 0 && !rs->has_slice) return 0;
+    /* the EQ prefix as groups: one per column, or one for a multi-column IN */
+    int np = rs->n_ck_eq;
+    int g_start[MAX_KEY_COLS], g_cols[MAX_KEY_COLS], g_n[MAX_KEY_COLS], ng = 0;
+    for (int k = 0; k < np;) {
+        g_start[ng] = k;
+        if (rs->mi_ncols && k == rs->mi_pos) {
+            g_cols[ng] = rs->mi_ncols;
+            g_n[ng] = rs->mi_n;
+        } else {
+            g_cols[ng] = 1;
+            g_n[ng] = rs->ck[k].n;
+        }
+        k += g_cols[ng++];
+    }
     long total = 1;
-    for (int k = 0; k < rs->n_ck_eq; k++) {
-        total *= rs->ck[k].n;
+    for (int g = 0; g < ng; g++) {
+        total *= g_n[g];
         if (total > 65535) {
             cql_error(x->r, PROTO_ERR_INVALID, "IN restrictions select too many rows (%ld)", total);
             return -1;
@@ -584,16 +740,23 @@ int restrict_slices(struct cql_exec *x, const struct schema_table *t, const stru
     }
     struct db_slice *sl = arena_calloc(&x->r->arena, sizeof(*sl) * (size_t)(total ? total : 1));
     if (!sl) return -1;
-    int np = rs->n_ck_eq;
     for (long i = 0; i < total; i++) {
         db_val *pre = arena_alloc(&x->r->arena, sizeof(*pre) * (size_t)(np + MAX_KEY_COLS));
         db_val *pre2 = arena_alloc(&x->r->arena, sizeof(*pre2) * (size_t)(np + MAX_KEY_COLS));
         if (!pre || !pre2) return -1;
         long rem = i;
-        for (int k = np - 1; k >= 0; k--) {
-            const proto_value *v = &rs->ck[k].v[rem % rs->ck[k].n];
-            pre[k] = pre2[k] = (db_val){v->p, v->len};
-            rem /= rs->ck[k].n;
+        for (int g = ng - 1; g >= 0; g--) {
+            int j = (int)(rem % g_n[g]);
+            rem /= g_n[g];
+            for (int c = 0; c < g_cols[g]; c++) {
+                int k = g_start[g] + c;
+                if (g_cols[g] > 1) {
+                    pre[k] = pre2[k] = rs->mi_vals[j * g_cols[g] + c];
+                } else {
+                    const proto_value *v = &rs->ck[k].v[j];
+                    pre[k] = pre2[k] = (db_val){v->p, v->len};
+                }
+            }
         }
         struct db_slice *s = &sl[i];
         if (!rs->has_slice) {
@@ -602,8 +765,10 @@ int restrict_slices(struct cql_exec *x, const struct schema_table *t, const stru
             s->start_incl = s->end_incl = true;
             continue;
         }
-        for (int k = 0; k < rs->n_s_start; k++) pre[np + k] = rs->s_start[k];
-        for (int k = 0; k < rs->n_s_end; k++) pre2[np + k] = rs->s_end[k];
+        for (int k = 0; k < rs->n_s_start; k++)
+            pre[np + k] = rs->s_start[k];
+        for (int k = 0; k < rs->n_s_end; k++)
+            pre2[np + k] = rs->s_end[k];
         const db_val *lo = pre, *hi = pre2;
         int n_lo = rs->n_s_start ? np + rs->n_s_start : np;
         int n_hi = rs->n_s_end ? np + rs->n_s_end : np;

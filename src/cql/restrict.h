@@ -27,18 +27,21 @@ struct col_filter {
 
 struct restrictions {
     /* partition key */
-    int pk_restricted;                 /* every pk column by EQ/IN */
+    int pk_restricted;                  /* every pk column by EQ/IN */
     struct key_values pk[MAX_KEY_COLS]; /* per pk column */
-    int has_token;                     /* token(pk...) range */
-    int64_t tok_lo, tok_hi;            /* inclusive bounds after normalisation */
-    int tok_empty;                     /* the token range selects nothing */
+    int has_token;                      /* token(pk...) range */
+    int64_t tok_lo, tok_hi;             /* inclusive bounds after normalisation */
+    int tok_empty;                      /* the token range selects nothing */
     /* clustering */
-    int n_ck_eq;                       /* leading clustering columns fixed by EQ/IN */
+    int n_ck_eq; /* leading clustering columns fixed by EQ/IN */
     struct key_values ck[MAX_KEY_COLS];
-    int has_slice;                     /* a slice on the clustering after the EQ prefix */
-    const db_val *s_start, *s_end;     /* slice bounds in VALUE order (prefix after n_ck_eq) */
+    int has_slice;                 /* a slice on the clustering after the EQ prefix */
+    const db_val *s_start, *s_end; /* slice bounds in VALUE order (prefix after n_ck_eq) */
     int n_s_start, n_s_end;
     bool s_start_incl, s_end_incl;
+    /* multi-column IN over clustering columns [mi_pos, mi_pos + mi_ncols) */
+    int mi_pos, mi_ncols, mi_n;
+    const db_val *mi_vals; /* mi_n tuples of mi_ncols values */
     /* other columns */
     struct col_filter *filters;
     int n_filters;

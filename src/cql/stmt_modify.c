@@ -51,7 +51,7 @@ struct mod {
     int n_muts, cap_muts;
     int64_t ts;
     int32_t ttl;
-    int32_t now;
+    int64_t now;
     int seen_kinds; /* batches: 1 counter, 2 other tables seen */
     int prepend_seq;
 };
@@ -64,8 +64,8 @@ static int oom(struct cql_req *r)
 
 static int is_complex(const struct type *ty)
 {
-    return !ty->frozen && (ty->kind == TYPE_LIST || ty->kind == TYPE_SET ||
-                           ty->kind == TYPE_MAP || ty->kind == TYPE_UDT);
+    return !ty->frozen && (ty->kind == TYPE_LIST || ty->kind == TYPE_SET || ty->kind == TYPE_MAP ||
+                           ty->kind == TYPE_UDT);
 }
 
 static struct mut_b *get_mut(struct mod *md, const struct schema_keyspace *ks,
@@ -352,9 +352,11 @@ static int add_sub(struct mod *md, struct mrow_b *rb, const struct schema_column
     }
     return 0;
 invalid:
-    cql_error(r, PROTO_ERR_INVALID, "Invalid operation (%s = %s %s ...) for %s column %s", col->name,
-              col->name, sub ? "-" : "+",
-              ty->kind == TYPE_COUNTER ? "counter" : is_complex(ty) ? "collection" : "non counter",
+    cql_error(r, PROTO_ERR_INVALID, "Invalid operation (%s = %s %s ...) for %s column %s",
+              col->name, col->name, sub ? "-" : "+",
+              ty->kind == TYPE_COUNTER ? "counter"
+              : is_complex(ty)         ? "collection"
+                                       : "non counter",
               col->name);
     return 1;
 }
@@ -366,8 +368,9 @@ static int set_element(struct mod *md, struct mrow_b *rb, const struct schema_co
     struct cql_req *r = md->x->r;
     const struct type *ty = col->type;
     if (!is_complex(ty) || (ty->kind != TYPE_LIST && ty->kind != TYPE_MAP)) {
-        cql_error(r, PROTO_ERR_INVALID, "Invalid operation (%s[...] = ...) for non list/map column %s"
-                  , col->name, col->name);
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Invalid operation (%s[...] = ...) for non list/map column %s", col->name,
+                  col->name);
         return 1;
     }
     proto_value k, v;
@@ -375,8 +378,8 @@ static int set_element(struct mod *md, struct mrow_b *rb, const struct schema_co
                col->name, &k) < 0)
         return 1;
     if (k.len < 0) {
-        cql_error(r, PROTO_ERR_INVALID, "Invalid null value for %s index", ty->kind == TYPE_LIST ?
-                  "list" : "map key");
+        cql_error(r, PROTO_ERR_INVALID, "Invalid null value for %s index",
+                  ty->kind == TYPE_LIST ? "list" : "map key");
         return 1;
     }
     if (encode(md, as->value, ty->kind == TYPE_LIST ? ty->params[0] : ty->params[1], col->name,
@@ -430,7 +433,8 @@ static int set_field(struct mod *md, struct mrow_b *rb, const struct schema_colu
     if (v.len == PROTO_VALUE_UNSET) return 0;
     uint8_t b[2];
     put_be16(b, (uint16_t)fi);
-    struct db_cell *c = v.len < 0 ? tomb_cell(md, rb, col, DB_CELL_TOMB, md->ts) : live_cell(md, rb, col);
+    struct db_cell *c =
+        v.len < 0 ? tomb_cell(md, rb, col, DB_CELL_TOMB, md->ts) : live_cell(md, rb, col);
     if (!c) return -1;
     c->path = copy_bytes(md, b, 2);
     c->value = (db_val){v.p, v.len};
@@ -447,7 +451,8 @@ static int attrs(struct mod *md, const struct cql_attrs *at, const struct schema
     md->now = db_now_seconds();
     if (at->timestamp) {
         if (batch_ts != DB_NO_TS) {
-            cql_error(x->r, PROTO_ERR_INVALID, "Timestamp must be set either on BATCH or "
+            cql_error(x->r, PROTO_ERR_INVALID,
+                      "Timestamp must be set either on BATCH or "
                       "individual statements");
             return -1;
         }
@@ -478,8 +483,8 @@ static int attrs(struct mod *md, const struct cql_attrs *at, const struct schema
         if (v.len == 4) {
             int32_t ttl = (int32_t)be32(v.p);
             if (ttl < 0) {
-                cql_error(x->r, PROTO_ERR_INVALID, "A TTL must be greater or equal to 0, but was %d",
-                          ttl);
+                cql_error(x->r, PROTO_ERR_INVALID,
+                          "A TTL must be greater or equal to 0, but was %d", ttl);
                 return -1;
             }
             if (ttl > MAX_TTL) {
@@ -488,13 +493,14 @@ static int attrs(struct mod *md, const struct cql_attrs *at, const struct schema
                 return -1;
             }
             md->ttl = ttl;
-        } else if (v.len != PROTO_VALUE_UNSET) {
-            cql_error(x->r, PROTO_ERR_INVALID, "Invalid null value of TTL");
-            return -1;
-        }
+        } /* null or unset: the table's default */
     }
     if (t->is_counter && at->ttl) {
         cql_error(x->r, PROTO_ERR_INVALID, "Cannot provide custom TTL for counter updates");
+        return -1;
+    }
+    if (t->is_counter && at->timestamp) {
+        cql_error(x->r, PROTO_ERR_INVALID, "Cannot provide custom timestamp for counter updates");
         return -1;
     }
     return 0;
@@ -516,18 +522,21 @@ static int check_counter_kind(struct mod *md, const struct schema_table *t, int 
 {
     if (batch_type < 0) return 0;
     if (batch_type == CQL_BATCH_COUNTER && !t->is_counter) {
-        cql_error(md->x->r, PROTO_ERR_INVALID, "Cannot include non-counter statement in a counter "
+        cql_error(md->x->r, PROTO_ERR_INVALID,
+                  "Cannot include non-counter statement in a counter "
                   "batch");
         return -1;
     }
     if (batch_type == CQL_BATCH_LOGGED && t->is_counter) {
-        cql_error(md->x->r, PROTO_ERR_INVALID, "Cannot include a counter statement in a logged "
+        cql_error(md->x->r, PROTO_ERR_INVALID,
+                  "Cannot include a counter statement in a logged "
                   "batch");
         return -1;
     }
     int kind = t->is_counter ? 1 : 2;
     if (md->seen_kinds && md->seen_kinds != kind) {
-        cql_error(md->x->r, PROTO_ERR_INVALID, "Counter and non-counter mutations cannot exist in "
+        cql_error(md->x->r, PROTO_ERR_INVALID,
+                  "Counter and non-counter mutations cannot exist in "
                   "the same batch");
         return -1;
     }
@@ -544,7 +553,8 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
     if (!t) return -1;
     if (check_counter_kind(md, t, btype)) return -1;
     if (t->is_counter) {
-        cql_error(r, PROTO_ERR_INVALID, "INSERT statements are not allowed on counter tables, use "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "INSERT statements are not allowed on counter tables, use "
                   "UPDATE instead");
         return -1;
     }
@@ -553,7 +563,8 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
         return -1;
     }
     if (in->if_not_exists) {
-        cql_error(r, PROTO_ERR_INVALID, "Conditional updates (IF NOT EXISTS) are not supported yet "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Conditional updates (IF NOT EXISTS) are not supported yet "
                   "by ringdb");
         return -1;
     }
@@ -610,7 +621,8 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
             int to = kc->kind == COL_PARTITION_KEY ? t->n_pk : t->n_pk + t->n_ck;
             for (int j = from; j < to; j++) {
                 int f = 0;
-                for (int i = 0; i < in->n_columns; i++) f |= cols[i] == &t->cols[j];
+                for (int i = 0; i < in->n_columns; i++)
+                    f |= cols[i] == &t->cols[j];
                 if (!f)
                     o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%s%s", o ? ", " : "",
                                           t->cols[j].name);
@@ -645,12 +657,15 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
     struct mut_b *mb = get_mut(md, ks, t, &key);
     if (!mb) return oom(r);
     /* static-only INSERT: the static row carries the liveness */
-    struct mrow_b *rb = !ck ? new_rowb(md, mb, NULL, 0)
-                            : t->n_ck ? new_rowb(md, mb, ck, t->n_ck) : new_rowb(md, mb, ck, 0);
+    struct mrow_b *rb = !ck       ? new_rowb(md, mb, NULL, 0)
+                        : t->n_ck ? new_rowb(md, mb, ck, t->n_ck)
+                                  : new_rowb(md, mb, ck, 0);
     if (!rb) return oom(r);
-    rb->row.live_ts = md->ts;
-    rb->row.live_ttl = md->ttl;
-    rb->row.live_ldt = md->ttl > 0 ? md->now + md->ttl : 0;
+    if (ck) { /* a static row has no primary key liveness */
+        rb->row.live_ts = md->ts;
+        rb->row.live_ttl = md->ttl;
+        rb->row.live_ldt = md->ttl > 0 ? md->now + md->ttl : 0;
+    }
     for (int i = 0; i < in->n_columns; i++) {
         if (cols[i]->kind == COL_PARTITION_KEY || cols[i]->kind == COL_CLUSTERING) continue;
         struct mrow_b *target_row = rb;
@@ -700,15 +715,24 @@ static int build_update(struct mod *md, const struct cql_update *up, int64_t bat
         }
         if (cols[i]->kind != COL_STATIC) only_static = 0;
         if (cols[i]->type->kind == TYPE_COUNTER && as->kind == CQL_ASSIGN_SET) {
-            cql_error(r, PROTO_ERR_INVALID, "Cannot set the value of counter column %s (counters "
-                      "can only be incremented/decremented, not set)", as->column);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Cannot set the value of counter column %s (counters "
+                      "can only be incremented/decremented, not set)",
+                      as->column);
             return -1;
         }
     }
     int full_ck = rs.n_ck_eq == t->n_ck && !rs.has_slice;
     if (rs.has_slice) {
-        cql_error(r, PROTO_ERR_INVALID, "Slice restrictions are not supported on the clustering "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Slice restrictions are not supported on the clustering "
                   "columns in UPDATE statements");
+        return -1;
+    }
+    if (only_static && up->n_assignments && rs.n_ck_eq) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Invalid restrictions on clustering columns since the "
+                  "UPDATE statement modifies only static columns");
         return -1;
     }
     if (!full_ck && !(only_static && rs.n_ck_eq == 0)) {
@@ -738,7 +762,8 @@ static int build_update(struct mod *md, const struct cql_update *up, int64_t bat
                     if (!srb && !(srb = new_rowb(md, mb, NULL, 0))) return oom(r);
                     row = srb;
                 } else {
-                    if (!rb && !(rb = new_rowb(md, mb, t->n_ck ? sl[k].start : (db_val *)"", t->n_ck)))
+                    if (!rb &&
+                        !(rb = new_rowb(md, mb, t->n_ck ? sl[k].start : (db_val *)"", t->n_ck)))
                         return oom(r);
                     row = rb;
                 }
@@ -753,7 +778,9 @@ static int build_update(struct mod *md, const struct cql_update *up, int64_t bat
                 case CQL_ASSIGN_SUBTRACT: rc = add_sub(md, row, col, as->value, 1, 0); break;
                 case CQL_ASSIGN_PREPEND: rc = add_sub(md, row, col, as->value, 0, 1); break;
                 case CQL_ASSIGN_SET_ELEMENT: rc = set_element(md, row, col, as); break;
-                case CQL_ASSIGN_SET_FIELD: rc = set_field(md, row, col, as->field, as->value); break;
+                case CQL_ASSIGN_SET_FIELD:
+                    rc = set_field(md, row, col, as->field, as->value);
+                    break;
                 }
                 if (rc) return rc < 0 ? oom(r) : -1;
             }
@@ -791,8 +818,10 @@ static int build_delete(struct mod *md, const struct cql_delete *de, int64_t bat
             return -1;
         }
         if (col->kind == COL_PARTITION_KEY || col->kind == COL_CLUSTERING) {
-            cql_error(r, PROTO_ERR_INVALID, "Invalid identifier %s for deletion (should not be a "
-                      "PRIMARY KEY part)", col->name);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Invalid identifier %s for deletion (should not be a "
+                      "PRIMARY KEY part)",
+                      col->name);
             return -1;
         }
         if (col->kind != COL_STATIC) only_static = 0;
@@ -817,8 +846,7 @@ static int build_delete(struct mod *md, const struct cql_delete *de, int64_t bat
                     continue;
                 }
                 /* a range tombstone over the slice */
-                struct db_rt *nr =
-                    arena_alloc(&r->arena, sizeof(*nr) * (size_t)(mb->m.n_rts + 1));
+                struct db_rt *nr = arena_alloc(&r->arena, sizeof(*nr) * (size_t)(mb->m.n_rts + 1));
                 if (!nr) return oom(r);
                 if (mb->m.n_rts) memcpy(nr, mb->m.rts, sizeof(*nr) * (size_t)mb->m.n_rts);
                 struct db_rt *rt = &nr[mb->m.n_rts++];
@@ -844,12 +872,14 @@ static int build_delete(struct mod *md, const struct cql_delete *de, int64_t bat
                     if (!srb && !(srb = new_rowb(md, mb, NULL, 0))) return oom(r);
                     row = srb;
                 } else {
-                    if (!rb && !(rb = new_rowb(md, mb, t->n_ck ? sl[k].start : (db_val *)"", t->n_ck)))
+                    if (!rb &&
+                        !(rb = new_rowb(md, mb, t->n_ck ? sl[k].start : (db_val *)"", t->n_ck)))
                         return oom(r);
                     row = rb;
                 }
                 if (d->kind == CQL_DEL_COLUMN) {
-                    if (!tomb_cell(md, row, col, is_complex(col->type) ? DB_CELL_COMPLEX_DEL : DB_CELL_TOMB,
+                    if (!tomb_cell(md, row, col,
+                                   is_complex(col->type) ? DB_CELL_COMPLEX_DEL : DB_CELL_TOMB,
                                    md->ts))
                         return oom(r);
                     continue;
@@ -867,8 +897,10 @@ static int build_delete(struct mod *md, const struct cql_delete *de, int64_t bat
                     continue;
                 }
                 if (!is_complex(ty) || ty->kind == TYPE_UDT) {
-                    cql_error(r, PROTO_ERR_INVALID, "Invalid deletion operation for non-collection "
-                              "column %s", col->name);
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Invalid deletion operation for non-collection "
+                              "column %s",
+                              col->name);
                     return -1;
                 }
                 proto_value kv;
@@ -880,9 +912,8 @@ static int build_delete(struct mod *md, const struct cql_delete *de, int64_t bat
                     cql_error(r, PROTO_ERR_INVALID, "Invalid null value for %s element", col->name);
                     return -1;
                 }
-                struct db_cell *c = tomb_cell(md, row, col, ty->kind == TYPE_LIST ? DB_OP_LIST_DEL
-                                                                                   : DB_CELL_TOMB,
-                                              md->ts);
+                struct db_cell *c = tomb_cell(
+                    md, row, col, ty->kind == TYPE_LIST ? DB_OP_LIST_DEL : DB_CELL_TOMB, md->ts);
                 if (!c) return oom(r);
                 c->path = (db_val){kv.p, kv.len};
             }
@@ -898,7 +929,8 @@ static int build_stmt(struct mod *md, const struct cql_stmt *st, int64_t batch_t
     case CQL_STMT_UPDATE: return build_update(md, &st->update, batch_ts, btype);
     case CQL_STMT_DELETE: return build_delete(md, &st->delete_, batch_ts, btype);
     default:
-        cql_error(md->x->r, PROTO_ERR_INVALID, "Invalid statement in batch: only UPDATE, INSERT "
+        cql_error(md->x->r, PROTO_ERR_INVALID,
+                  "Invalid statement in batch: only UPDATE, INSERT "
                   "and DELETE statements are allowed.");
         return -1;
     }
@@ -940,7 +972,8 @@ static int send_mutations(struct mod *md, uint16_t cl)
         }
         if (rc > 0) {
             char m[128];
-            snprintf(m, sizeof(m), "Cannot achieve consistency level %s", proto_consistency_name(cl));
+            snprintf(m, sizeof(m), "Cannot achieve consistency level %s",
+                     proto_consistency_name(cl));
             buf_clear(&r->body);
             proto_write_error_unavailable(&r->body, m, cl, req, alive);
             r->opcode = PROTO_OP_ERROR;
@@ -948,8 +981,7 @@ static int send_mutations(struct mod *md, uint16_t cl)
         }
     }
     struct mod_trip *tr = arena_calloc(&r->arena, sizeof(*tr));
-    struct sp_write_item *items =
-        arena_calloc(&r->arena, sizeof(*items) * (size_t)md->n_muts);
+    struct sp_write_item *items = arena_calloc(&r->arena, sizeof(*items) * (size_t)md->n_muts);
     if (!tr || !items) {
         oom(r);
         return CQL_DONE;
@@ -957,12 +989,14 @@ static int send_mutations(struct mod *md, uint16_t cl)
     for (int i = 0; i < md->n_muts; i++) {
         struct mut_b *mb = &md->muts[i];
         mb->m.n_rows = mb->n_rows;
-        mb->m.rows = arena_alloc(&r->arena, sizeof(*mb->m.rows) * (size_t)(mb->n_rows ? mb->n_rows : 1));
+        mb->m.rows =
+            arena_alloc(&r->arena, sizeof(*mb->m.rows) * (size_t)(mb->n_rows ? mb->n_rows : 1));
         if (!mb->m.rows) {
             oom(r);
             return CQL_DONE;
         }
-        for (int k = 0; k < mb->n_rows; k++) mb->m.rows[k] = mb->rows[k].row;
+        for (int k = 0; k < mb->n_rows; k++)
+            mb->m.rows[k] = mb->rows[k].row;
         mb->m.srow = mb->srow ? &mb->srow->row : NULL;
         items[i].t = mb->t;
         items[i].m = &mb->m;

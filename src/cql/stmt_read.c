@@ -23,9 +23,16 @@
 #include "util/mem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum sel_kind { SK_COLUMN, SK_WRITETIME, SK_TTL, SK_TOKEN, SK_COUNT };
+
+struct merged_row {
+    size_t off, len;
+    db_val *ck;
+    int n_ck;
+};
 
 struct sel_item {
     enum sel_kind kind;
@@ -58,16 +65,21 @@ struct trip {
     bool scan_incl;
     /* limits */
     int64_t limit_left;
-    int64_t pp_limit;  /* per partition, INT64_MAX none */
-    int64_t pp_left;   /* in the current partition */
-    int64_t page_left; /* rows this page may still take */
-    int64_t pp_resume; /* pp_left for the resumed partition */
+    int64_t pp_limit;     /* per partition, INT64_MAX none */
+    int64_t pp_left;      /* in the current partition */
+    int64_t page_left;    /* rows this page may still take */
+    int64_t pp_resume;    /* pp_left for the resumed partition */
+    int64_t last_pp_left; /* pp_left right after the last row returned */
     /* resume inside the first partition */
     const db_val *after;
     int n_after;
     /* output */
     buf rows;
     uint32_t n_rows;
+    /* ORDER BY across IN partitions: each row's offset and clustering */
+    int merge;
+    struct merged_row *mrows;
+    uint32_t cap_mrows;
     int64_t count;
     int more;
     int oom;
@@ -115,7 +127,8 @@ static void put_cell_value(struct trip *tr, const struct schema_column *c, const
         for (int f = 0; f <= last; f++) {
             const struct db_cell *hit = NULL;
             for (int i = 0; i < rc->n; i++)
-                if (rc->cells[i].path.len == 2 && be16(rc->cells[i].path.p) == f) hit = &rc->cells[i];
+                if (rc->cells[i].path.len == 2 && be16(rc->cells[i].path.p) == f)
+                    hit = &rc->cells[i];
             if (hit)
                 proto_wr_bytes(b, hit->value.p, hit->value.len);
             else
@@ -172,9 +185,46 @@ static int filters_pass(struct trip *tr, const struct db_rrow *row, const struct
 }
 
 /* Emits one result row; returns 1 to stop reading. */
+static int remember_row(struct trip *tr, size_t off, const struct db_rrow *row)
+{
+    arena *a = &tr->x.r->arena;
+    if (tr->n_rows == tr->cap_mrows) {
+        uint32_t nc = tr->cap_mrows ? tr->cap_mrows * 2 : 64;
+        struct merged_row *nm = arena_alloc(a, sizeof(*nm) * nc);
+        if (!nm) return -1;
+        if (tr->n_rows) memcpy(nm, tr->mrows, sizeof(*nm) * tr->n_rows);
+        tr->mrows = nm;
+        tr->cap_mrows = nc;
+    }
+    struct merged_row *m = &tr->mrows[tr->n_rows];
+    m->off = off;
+    m->len = tr->rows.len - off;
+    m->n_ck = row && row->ck ? row->n_ck : 0;
+    m->ck = m->n_ck ? arena_alloc(a, sizeof(*m->ck) * (size_t)m->n_ck) : NULL;
+    for (int i = 0; i < m->n_ck; i++) {
+        if (!m->ck) return -1;
+        m->ck[i].len = row->ck[i].len;
+        m->ck[i].p = row->ck[i].len > 0 ? arena_memdup(a, row->ck[i].p, (size_t)row->ck[i].len)
+                                        : (const uint8_t *)"";
+        if (!m->ck[i].p) return -1;
+    }
+    return 0;
+}
+
+static _Thread_local struct trip *merge_tr;
+
+static int cmp_merged(const void *x, const void *y)
+{
+    const struct merged_row *a = x, *b = y;
+    int c = db_ck_compare(merge_tr->t, a->ck, a->n_ck, b->ck, b->n_ck);
+    if (merge_tr->reversed) c = -c;
+    return c ? c : (a->off > b->off) - (a->off < b->off); /* stable */
+}
+
 static int emit(struct trip *tr, const struct db_rrow *row)
 {
     const struct schema_table *t = tr->t;
+    size_t row_start = tr->rows.len;
     const struct db_rrow *srow = tr->has_static ? &tr->cur_static : NULL;
     if (tr->rs.n_filters && !filters_pass(tr, row, srow)) return 0;
     if (tr->limit_left <= 0 || tr->pp_left <= 0) return 1;
@@ -230,7 +280,7 @@ static int emit(struct trip *tr, const struct db_rrow *row)
             }
         }
     }
-    if (!buf_ok(&tr->rows)) {
+    if (!buf_ok(&tr->rows) || (tr->merge && remember_row(tr, row_start, row) < 0)) {
         tr->oom = 1;
         return 1;
     }
@@ -244,6 +294,7 @@ static int emit(struct trip *tr, const struct db_rrow *row)
     tr->last_ck = row ? row->ck : NULL;
     tr->last_n_ck = row && row->ck ? row->n_ck : 0;
     tr->last_done = row == NULL || row->ck == NULL || tr->distinct;
+    tr->last_pp_left = tr->pp_left;
     return tr->distinct ? 1 : 0;
 }
 
@@ -301,8 +352,8 @@ static int read_partition(struct trip *tr, struct mpart *p, int64_t tok, db_val 
     if (!p) return 0;
     if (tr->distinct) {
         if (!memt_part_live(p, tr->t, tr->now)) return 0;
-        struct db_read rd = {.t = tr->t, .now = tr->now, .a = &tr->x.r->arena,
-                             .on_static = on_static, .arg = tr};
+        struct db_read rd = {
+            .t = tr->t, .now = tr->now, .a = &tr->x.r->arena, .on_static = on_static, .arg = tr};
         if (memt_read(p, &rd) < 0) return tr->oom = 1, 1;
         int s = emit(tr, NULL);
         return tr->more || tr->oom || tr->limit_left <= 0 ? 1 : (s && 0);
@@ -418,7 +469,7 @@ static void write_paging_state(struct trip *tr, buf *b)
         }
     }
     buf_put_be64(b, (uint64_t)tr->limit_left);
-    buf_put_be32(b, (uint32_t)(tr->pp_left > INT32_MAX ? INT32_MAX : tr->pp_left));
+    buf_put_be32(b, (uint32_t)(tr->last_pp_left > INT32_MAX ? INT32_MAX : tr->last_pp_left));
 }
 
 static void on_return(struct shard *s, void *arg)
@@ -441,8 +492,8 @@ static void on_return(struct shard *s, void *arg)
         return;
     }
     for (int i = 0; i < tr->n_items; i++)
-        specs[i] = (struct cql_colspec){tr->ks->name, tr->t->name, tr->items[i].name,
-                                        tr->items[i].type};
+        specs[i] =
+            (struct cql_colspec){tr->ks->name, tr->t->name, tr->items[i].name, tr->items[i].type};
     buf *b = &r->body;
     buf_clear(b);
     buf_put_be32(b, RESULT_ROWS);
@@ -466,6 +517,22 @@ static void on_return(struct shard *s, void *arg)
     res_rows_metadata(b, r->version, flags, specs, tr->n_items, tr->more ? ps.data : NULL,
                       (int)ps.len, new_mid);
     buf_free(&ps);
+    if (tr->merge && tr->n_rows > 1 && !tr->is_count) {
+        /* ORDER BY over several partitions: order rows by clustering */
+        merge_tr = tr;
+        qsort(tr->mrows, tr->n_rows, sizeof(*tr->mrows), cmp_merged);
+        merge_tr = NULL;
+        buf sorted;
+        buf_init(&sorted);
+        for (uint32_t i = 0; i < tr->n_rows; i++)
+            buf_put(&sorted, tr->rows.data + tr->mrows[i].off, tr->mrows[i].len);
+        if (buf_ok(&sorted)) {
+            buf_free(&tr->rows);
+            tr->rows = sorted;
+        } else {
+            buf_free(&sorted);
+        }
+    }
     if (tr->is_count) {
         buf_put_be32(b, 1);
         uint8_t v[8];
@@ -515,7 +582,8 @@ static int plan_selection(struct trip *tr)
                    (s->kind == CQL_SEL_FUNCTION && strcmp(s->func.name.name, "count") == 0 &&
                     s->func.n_args == 1 && s->func.args[0]->kind == CQL_SEL_TERM)) {
             if (n != 1) {
-                cql_error(r, PROTO_ERR_INVALID, "count(*) combined with other selectors is not "
+                cql_error(r, PROTO_ERR_INVALID,
+                          "count(*) combined with other selectors is not "
                           "supported yet by ringdb");
                 return -1;
             }
@@ -536,7 +604,8 @@ static int plan_selection(struct trip *tr)
                 o->name = it->alias;
             } else {
                 size_t len = 20;
-                for (int k = 0; k < t->n_pk; k++) len += strlen(t->cols[k].name) + 2;
+                for (int k = 0; k < t->n_pk; k++)
+                    len += strlen(t->cols[k].name) + 2;
                 char *nm = arena_alloc(&r->arena, len);
                 if (!nm) return -1;
                 size_t off = (size_t)sprintf(nm, "system.token(");
@@ -562,16 +631,20 @@ static int plan_selection(struct trip *tr)
         if (o->kind != SK_COLUMN) {
             const char *fn = o->kind == SK_WRITETIME ? "writetime" : "ttl";
             if (c->kind == COL_PARTITION_KEY || c->kind == COL_CLUSTERING) {
-                cql_error(r, PROTO_ERR_INVALID, "Cannot use selection function %s on PRIMARY KEY "
-                          "part %s", fn, c->name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Cannot use selection function %s on PRIMARY KEY "
+                          "part %s",
+                          fn, c->name);
                 return -1;
             }
-            int complex = !c->type->frozen &&
-                          (c->type->kind == TYPE_LIST || c->type->kind == TYPE_SET ||
-                           c->type->kind == TYPE_MAP || c->type->kind == TYPE_UDT);
+            int complex =
+                !c->type->frozen && (c->type->kind == TYPE_LIST || c->type->kind == TYPE_SET ||
+                                     c->type->kind == TYPE_MAP || c->type->kind == TYPE_UDT);
             if (complex) {
-                cql_error(r, PROTO_ERR_INVALID, "Cannot use selection function %s on non-frozen "
-                          "%s %s", fn, c->type->kind == TYPE_UDT ? "UDT" : "collection", c->name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Cannot use selection function %s on non-frozen "
+                          "%s %s",
+                          fn, c->type->kind == TYPE_UDT ? "UDT" : "collection", c->name);
                 return -1;
             }
             o->type = type_native(o->kind == SK_WRITETIME ? TYPE_BIGINT : TYPE_INT);
@@ -588,8 +661,10 @@ static int plan_selection(struct trip *tr)
             o->name = it->alias ? it->alias : c->name;
         }
         if (tr->distinct && c->kind != COL_PARTITION_KEY && c->kind != COL_STATIC) {
-            cql_error(r, PROTO_ERR_INVALID, "SELECT DISTINCT queries must only request partition key "
-                      "columns and/or static columns (not %s)", c->name);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "SELECT DISTINCT queries must only request partition key "
+                      "columns and/or static columns (not %s)",
+                      c->name);
             return -1;
         }
     }
@@ -599,15 +674,18 @@ static int plan_selection(struct trip *tr)
             for (int i = 0; i < n; i++)
                 found |= tr->items[i].kind == SK_COLUMN && tr->items[i].ci == k;
             if (!found) {
-                cql_error(r, PROTO_ERR_INVALID, "SELECT DISTINCT queries must request all the "
-                          "partition key columns (missing %s)", t->cols[k].name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "SELECT DISTINCT queries must request all the "
+                          "partition key columns (missing %s)",
+                          t->cols[k].name);
                 return -1;
             }
         }
     }
     return 0;
 bad_token:
-    cql_error(r, PROTO_ERR_INVALID, "Invalid arguments for token(): the partition key columns, in "
+    cql_error(r, PROTO_ERR_INVALID,
+              "Invalid arguments for token(): the partition key columns, in "
               "order, are expected");
     return -1;
 }
@@ -619,7 +697,8 @@ static int plan_order(struct trip *tr)
     const struct schema_table *t = tr->t;
     if (sel->n_order_by == 0) return 0;
     if (!tr->rs.pk_restricted) {
-        cql_error(r, PROTO_ERR_INVALID, "ORDER BY is only supported when the partition key is "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "ORDER BY is only supported when the partition key is "
                   "restricted by an EQ or an IN.");
         return -1;
     }
@@ -636,12 +715,15 @@ static int plan_order(struct trip *tr)
             return -1;
         }
         if (c->kind != COL_CLUSTERING) {
-            cql_error(r, PROTO_ERR_INVALID, "Order by is currently only supported on the clustered "
-                      "columns of the PRIMARY KEY, got %s", o->column);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Order by is currently only supported on the clustered "
+                      "columns of the PRIMARY KEY, got %s",
+                      o->column);
             return -1;
         }
         if (c->position != i) {
-            cql_error(r, PROTO_ERR_INVALID, "Order by currently only supports the ordering of "
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Order by currently only support the ordering of "
                       "columns following their declared order in the PRIMARY KEY");
             return -1;
         }
@@ -653,12 +735,15 @@ static int plan_order(struct trip *tr)
         rev = this_rev;
     }
     tr->reversed = rev == 1;
-    if (tr->reversed && tr->n_keys > 1) {
-        cql_error(r, PROTO_ERR_INVALID, "Cannot page queries with both ORDER BY and a IN "
-                  "restriction on the partition key; you must either remove the ORDER BY or the IN "
-                  "and sort client side, or disable paging for this query");
-        if (tr->params.page_size > 0) return -1;
-        buf_clear(&r->body);
+    if (tr->n_keys > 1) {
+        if (tr->params.page_size > 0 && tr->params.page_size < INT32_MAX) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Cannot page queries with both ORDER BY and a IN "
+                      "restriction on the partition key; you must either remove the ORDER BY or "
+                      "the IN and sort client side, or disable paging for this query");
+            return -1;
+        }
+        tr->merge = 1;
     }
     return 0;
 }
@@ -776,7 +861,8 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
     if (restrict_analyze(&tr->x, t, sel->where, sel->n_where, 0, sel->allow_filtering, &tr->rs) < 0)
         return CQL_DONE;
     if (tr->distinct && (tr->rs.n_ck_eq || tr->rs.has_slice)) {
-        cql_error(r, PROTO_ERR_INVALID, "SELECT DISTINCT with WHERE clause only supports "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "SELECT DISTINCT with WHERE clause only supports "
                   "restriction by partition key and/or static columns.");
         return CQL_DONE;
     }
@@ -845,4 +931,26 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
         return CQL_DONE;
     }
     return CQL_PENDING;
+}
+
+int read_result_specs(struct cql_req *r, const struct cql_stmt *st,
+                      const struct schema_keyspace *ks, const struct schema_table *t,
+                      struct cql_colspec **out, int *n)
+{
+    struct trip *tr = arena_calloc(&r->arena, sizeof(*tr));
+    if (!tr) return -1;
+    tr->x.r = r;
+    tr->x.stmt = st;
+    tr->t = t;
+    tr->ks = ks;
+    tr->distinct = st->select.distinct;
+    if (plan_selection(tr) < 0) return -1;
+    struct cql_colspec *specs =
+        arena_alloc(&r->arena, sizeof(*specs) * (size_t)(tr->n_items ? tr->n_items : 1));
+    if (!specs) return -1;
+    for (int i = 0; i < tr->n_items; i++)
+        specs[i] = (struct cql_colspec){ks->name, t->name, tr->items[i].name, tr->items[i].type};
+    *out = specs;
+    *n = tr->n_items;
+    return 0;
 }

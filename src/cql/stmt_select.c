@@ -506,6 +506,7 @@ int stmt_result_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_c
     const struct schema_keyspace *ks;
     const struct schema_table *t = resolve_table(r, &st->select.table, &ks);
     if (!t) return -1;
+    if (!t->is_virtual) return read_result_specs(r, st, ks, t, out, n);
     struct sel_col *sc;
     int n_sel;
     if (build_selection(r, &st->select, t, &sc, &n_sel) < 0) return -1;
@@ -545,8 +546,8 @@ static char *mk_name(struct cql_req *r, const char *fmt, const char *col)
     return nm;
 }
 
-int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_colspec **out,
-                    int *n, int **pk_idx, int *n_pk)
+int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_colspec **out, int *n,
+                    int **pk_idx, int *n_pk)
 {
     *out = NULL;
     *n = 0;
@@ -559,13 +560,13 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
         return -1;
     }
-    for (int i = 0; i < 64; i++) pk[i] = -1;
+    for (int i = 0; i < 64; i++)
+        pk[i] = -1;
     const struct schema_table *first_t = NULL;
     for (int i = 0; i < st->n_binds; i++) {
         const struct cql_bind_marker *m = &st->binds[i];
-        const struct cql_stmt *sub = st->kind == CQL_STMT_BATCH && m->stmt_index >= 0
-                                         ? st->batch.stmts[m->stmt_index]
-                                         : st;
+        const struct cql_stmt *sub =
+            st->kind == CQL_STMT_BATCH && m->stmt_index >= 0 ? st->batch.stmts[m->stmt_index] : st;
         const struct cql_qname *qn = stmt_table_name(sub);
         const struct schema_keyspace *ks = NULL;
         const struct schema_table *t = NULL;
@@ -621,6 +622,65 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
             if (rel->kind == CQL_REL_TOKEN) {
                 sp->name = "partition key token";
                 sp->type = type_native(TYPE_BIGINT);
+                /* a marker inside token(...) stands for a partition key column */
+                const struct cql_term *fv = rel->value;
+                if (fv && fv->kind == CQL_TERM_FUNCTION)
+                    for (int k = 0; k < fv->func.n_args && k < t->n_pk; k++)
+                        if (fv->func.args[k] == m->term) {
+                            sp->name = t->cols[k].name;
+                            sp->type = t->cols[k].type;
+                        }
+                continue;
+            }
+            if (rel->kind == CQL_REL_MULTI) {
+                /* (a, b) op ?: a tuple; (a, b) op (?, ?): the columns; IN ?: a list of tuples */
+                int first = -1;
+                for (int k = 0; k < t->n_cols; k++)
+                    if (strcmp(t->cols[k].name, rel->columns[0]) == 0) first = k;
+                if (first < 0 || first + rel->n_columns > t->n_cols) {
+                    cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", rel->columns[0]);
+                    return -1;
+                }
+                const struct cql_term *whole =
+                    rel->op == CQL_OP_IN && !rel->in_marker ? NULL : rel->value;
+                int elem = -1;
+                const struct cql_term *tuple = rel->value;
+                if (tuple && tuple->kind == CQL_TERM_TUPLE)
+                    for (int k = 0; k < tuple->list.n_items; k++)
+                        if (tuple->list.items[k] == m->term) elem = k;
+                for (int k = 0; rel->op == CQL_OP_IN && k < rel->n_in_values; k++) {
+                    const struct cql_term *iv = rel->in_values[k];
+                    if (iv == m->term) whole = m->term;
+                    if (iv->kind == CQL_TERM_TUPLE)
+                        for (int j = 0; j < iv->list.n_items; j++)
+                            if (iv->list.items[j] == m->term) elem = j;
+                }
+                if (elem >= 0 && elem < rel->n_columns) {
+                    sp->name = t->cols[first + elem].name;
+                    sp->type = t->cols[first + elem].type;
+                    continue;
+                }
+                struct type *tt = arena_calloc(&r->arena, sizeof(*tt));
+                struct type **pp = arena_alloc(&r->arena, sizeof(*pp) * (size_t)rel->n_columns);
+                if (!tt || !pp) return -1;
+                size_t nl = 8;
+                for (int k = 0; k < rel->n_columns; k++) {
+                    pp[k] = t->cols[first + k].type;
+                    nl += strlen(rel->columns[k]) + 1;
+                }
+                tt->kind = TYPE_TUPLE;
+                tt->frozen = 1;
+                tt->n_params = rel->n_columns;
+                tt->params = pp;
+                char *nm = arena_alloc(&r->arena, nl + 4);
+                if (!nm) return -1;
+                size_t o = (size_t)sprintf(nm, "%s(", m->is_in_list ? "in" : "");
+                for (int k = 0; k < rel->n_columns; k++)
+                    o += (size_t)sprintf(nm + o, "%s%s", k ? "," : "", rel->columns[k]);
+                sprintf(nm + o, ")");
+                sp->name = nm;
+                sp->type = m->is_in_list ? list_of(&r->arena, tt) : tt;
+                (void)whole;
                 continue;
             }
             col = schema_find_column(t, rel->columns[0]);
@@ -628,9 +688,10 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
                 cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", rel->columns[0]);
                 return -1;
             }
-            if (rel->kind == CQL_REL_MULTI || rel->kind == CQL_REL_MAP_ELEMENT ||
-                rel->op == CQL_OP_CONTAINS || rel->op == CQL_OP_CONTAINS_KEY) {
-                cql_error(r, PROTO_ERR_INVALID, "Bind markers in this relation are not supported "
+            if (rel->kind == CQL_REL_MAP_ELEMENT || rel->op == CQL_OP_CONTAINS ||
+                rel->op == CQL_OP_CONTAINS_KEY) {
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Bind markers in this relation are not supported "
                           "yet by ringdb");
                 return -1;
             }
@@ -692,13 +753,15 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
             continue;
         }
         default:
-            cql_error(r, PROTO_ERR_INVALID, "Bind markers in this position are not supported yet "
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Bind markers in this position are not supported yet "
                       "by ringdb");
             return -1;
         }
     }
     int all = first_t && first_t->n_pk > 0;
-    for (int i = 0; first_t && i < first_t->n_pk; i++) all &= pk[i] >= 0;
+    for (int i = 0; first_t && i < first_t->n_pk; i++)
+        all &= pk[i] >= 0;
     *out = specs;
     *n = st->n_binds;
     if (all) {

@@ -22,16 +22,16 @@
 /* ------------------------------------------------------------ types */
 
 static const enum type_kind native_kinds[] = {
-    [CQL_NATIVE_ASCII] = TYPE_ASCII,         [CQL_NATIVE_BIGINT] = TYPE_BIGINT,
-    [CQL_NATIVE_BLOB] = TYPE_BLOB,           [CQL_NATIVE_BOOLEAN] = TYPE_BOOLEAN,
-    [CQL_NATIVE_COUNTER] = TYPE_COUNTER,     [CQL_NATIVE_DATE] = TYPE_DATE,
-    [CQL_NATIVE_DECIMAL] = TYPE_DECIMAL,     [CQL_NATIVE_DOUBLE] = TYPE_DOUBLE,
-    [CQL_NATIVE_DURATION] = TYPE_DURATION,   [CQL_NATIVE_FLOAT] = TYPE_FLOAT,
-    [CQL_NATIVE_INET] = TYPE_INET,           [CQL_NATIVE_INT] = TYPE_INT,
-    [CQL_NATIVE_SMALLINT] = TYPE_SMALLINT,   [CQL_NATIVE_TEXT] = TYPE_VARCHAR,
-    [CQL_NATIVE_TIME] = TYPE_TIME,           [CQL_NATIVE_TIMESTAMP] = TYPE_TIMESTAMP,
-    [CQL_NATIVE_TIMEUUID] = TYPE_TIMEUUID,   [CQL_NATIVE_TINYINT] = TYPE_TINYINT,
-    [CQL_NATIVE_UUID] = TYPE_UUID,           [CQL_NATIVE_VARCHAR] = TYPE_VARCHAR,
+    [CQL_NATIVE_ASCII] = TYPE_ASCII,       [CQL_NATIVE_BIGINT] = TYPE_BIGINT,
+    [CQL_NATIVE_BLOB] = TYPE_BLOB,         [CQL_NATIVE_BOOLEAN] = TYPE_BOOLEAN,
+    [CQL_NATIVE_COUNTER] = TYPE_COUNTER,   [CQL_NATIVE_DATE] = TYPE_DATE,
+    [CQL_NATIVE_DECIMAL] = TYPE_DECIMAL,   [CQL_NATIVE_DOUBLE] = TYPE_DOUBLE,
+    [CQL_NATIVE_DURATION] = TYPE_DURATION, [CQL_NATIVE_FLOAT] = TYPE_FLOAT,
+    [CQL_NATIVE_INET] = TYPE_INET,         [CQL_NATIVE_INT] = TYPE_INT,
+    [CQL_NATIVE_SMALLINT] = TYPE_SMALLINT, [CQL_NATIVE_TEXT] = TYPE_VARCHAR,
+    [CQL_NATIVE_TIME] = TYPE_TIME,         [CQL_NATIVE_TIMESTAMP] = TYPE_TIMESTAMP,
+    [CQL_NATIVE_TIMEUUID] = TYPE_TIMEUUID, [CQL_NATIVE_TINYINT] = TYPE_TINYINT,
+    [CQL_NATIVE_UUID] = TYPE_UUID,         [CQL_NATIVE_VARCHAR] = TYPE_VARCHAR,
     [CQL_NATIVE_VARINT] = TYPE_VARINT,
 };
 
@@ -111,12 +111,15 @@ static struct type *build_type(struct cql_req *r, const struct schema_keyspace *
                   : ct->kind == CQL_TYPE_TUPLE ? TYPE_TUPLE
                                                : TYPE_VECTOR;
         if (t->kind == TYPE_TUPLE || t->kind == TYPE_VECTOR) t->frozen = 1;
-        if (inside && is_collection(t) && !t->frozen) {
+        if (inside == 2 && is_collection(t)) t->frozen = 1; /* in a tuple: implicitly frozen */
+        if (inside == 1 && is_collection(t) && !t->frozen) {
             buf tb;
             buf_init(&tb);
             ast_type_text(top, &tb);
-            cql_error(r, PROTO_ERR_INVALID, "Non-frozen collections are not allowed inside "
-                      "collections: %.*s", (int)tb.len, (char *)tb.data);
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Non-frozen collections are not allowed inside "
+                      "collections: %.*s",
+                      (int)tb.len, (char *)tb.data);
             buf_free(&tb);
             return NULL;
         }
@@ -124,11 +127,13 @@ static struct type *build_type(struct cql_req *r, const struct schema_keyspace *
         t->params = arena_calloc(a, sizeof(*t->params) * (size_t)(ct->n_params ? ct->n_params : 1));
         if (!t->params) goto oom;
         for (int i = 0; i < ct->n_params; i++)
-            if (!(t->params[i] = build_type(r, ks, ct->params[i], 1, top))) return NULL;
+            if (!(t->params[i] =
+                      build_type(r, ks, ct->params[i], t->kind == TYPE_TUPLE ? 2 : 1, top)))
+                return NULL;
         if (t->kind == TYPE_VECTOR) {
             if (ct->vector_dim <= 0) {
-                cql_error(r, PROTO_ERR_INVALID, "vectors may only have positive dimensions; given %d",
-                          ct->vector_dim);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "vectors may only have positive dimensions; given %d", ct->vector_dim);
                 return NULL;
             }
             t->dim = ct->vector_dim;
@@ -147,9 +152,10 @@ static struct type *build_type(struct cql_req *r, const struct schema_keyspace *
             cql_error(r, PROTO_ERR_INVALID, "Unknown type %s.%s", ks->name, ct->udt.name);
             return NULL;
         }
-        if (inside && !t->frozen) {
-            cql_error(r, PROTO_ERR_INVALID, "Non-frozen UDTs are not allowed inside collections: %s",
-                      ct->udt.name);
+        if (inside == 2) t->frozen = 1;
+        if (inside == 1 && !t->frozen) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Non-frozen UDTs are not allowed inside collections: %s", ct->udt.name);
             return NULL;
         }
         t->kind = TYPE_UDT;
@@ -253,18 +259,18 @@ static int set_defaults(struct schema_table *t)
 {
     static const char *caching[] = {"keys", "ALL", "rows_per_partition", "NONE"};
     static const char *compaction[] = {
-        "class", "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy",
-        "max_threshold", "32", "min_threshold", "4"};
+        "class",         "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy",
+        "max_threshold", "32",
+        "min_threshold", "4"};
     static const char *compression[] = {"chunk_length_in_kb", "16", "class",
                                         "org.apache.cassandra.io.compress.LZ4Compressor"};
-    uint8_t b = 0, empty[4] = {0, 0, 0, 0};
+    uint8_t empty[4] = {0, 0, 0, 0};
     if (set_text(t, "additional_write_policy", "99p") ||
         set_double(t, "bloom_filter_fp_chance", 0.01) || set_map(t, "caching", caching, 2) ||
-        schema_table_set_opt(t, "cdc", &b, 1) || set_text(t, "comment", "") ||
-        set_map(t, "compaction", compaction, 3) || set_map(t, "compression", compression, 2) ||
-        set_double(t, "crc_check_chance", 1.0) || set_int(t, "default_time_to_live", 0) ||
-        schema_table_set_opt(t, "extensions", empty, 4) || set_int(t, "gc_grace_seconds", 864000) ||
-        set_int(t, "max_index_interval", 2048) || set_text(t, "memtable", "default") ||
+        set_text(t, "comment", "") || set_map(t, "compaction", compaction, 3) ||
+        set_map(t, "compression", compression, 2) || set_double(t, "crc_check_chance", 1.0) ||
+        set_int(t, "default_time_to_live", 0) || schema_table_set_opt(t, "extensions", empty, 4) ||
+        set_int(t, "gc_grace_seconds", 864000) || set_int(t, "max_index_interval", 2048) ||
         set_int(t, "memtable_flush_period_in_ms", 0) || set_int(t, "min_index_interval", 128) ||
         set_text(t, "read_repair", "BLOCKING") || set_text(t, "speculative_retry", "99p"))
         return -1;
@@ -327,7 +333,8 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
         }
         if (strcmp(p->name, "compaction") == 0) {
             if (!have_class) {
-                cql_error(r, PROTO_ERR_CONFIG, "Missing sub-option 'class' for the 'compaction' "
+                cql_error(r, PROTO_ERR_CONFIG,
+                          "Missing sub-option 'class' for the 'compaction' "
                           "option.");
                 return -1;
             }
@@ -349,7 +356,8 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
         }
         if (strcmp(p->name, "compression") == 0 && have_class) {
             int has_chunk = 0;
-            for (int i = 0; i < n; i++) has_chunk |= strcmp(kv[2 * i], "chunk_length_in_kb") == 0;
+            for (int i = 0; i < n; i++)
+                has_chunk |= strcmp(kv[2 * i], "chunk_length_in_kb") == 0;
             if (!has_chunk) {
                 kv[2 * n] = "chunk_length_in_kb";
                 kv[2 * n + 1] = "16";
@@ -365,8 +373,9 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
                 kv[2 * (j - 1)] = tk;
                 kv[2 * (j - 1) + 1] = tv;
             }
-        return set_map(t, p->name, kv, n) < 0 ? (cql_error(r, PROTO_ERR_SERVER, "Out of memory"), -1)
-                                              : 0;
+        return set_map(t, p->name, kv, n) < 0
+                   ? (cql_error(r, PROTO_ERR_SERVER, "Out of memory"), -1)
+                   : 0;
     }
     if (ov->kind == OV_BLOBMAP) return 0; /* extensions: accepted, kept empty */
     const struct cql_term *v = p->value;
@@ -376,6 +385,24 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
     switch (ov->kind) {
     case OV_TEXT:
         if (v->constant.kind != CQL_CONST_STRING && v->constant.kind != CQL_CONST_IDENT) break;
+        if (strcmp(p->name, "speculative_retry") == 0 ||
+            strcmp(p->name, "additional_write_policy") == 0) {
+            /* Cassandra normalises: 99PERCENTILE -> 99p, 50MS -> 50ms, always/never upper */
+            char norm[64];
+            size_t n = strlen(txt);
+            if (n > 10 && strcasecmp(txt + n - 10, "percentile") == 0)
+                snprintf(norm, sizeof(norm), "%.*sp", (int)(n - 10), txt);
+            else if (strcasecmp(txt, "always") == 0 || strcasecmp(txt, "never") == 0 ||
+                     strcasecmp(txt, "none") == 0)
+                snprintf(norm, sizeof(norm), "%s",
+                         strcasecmp(txt, "always") == 0 ? "ALWAYS" : "NEVER");
+            else {
+                snprintf(norm, sizeof(norm), "%s", txt);
+                for (char *q = norm; *q; q++)
+                    if (*q >= 'A' && *q <= 'Z') *q = (char)(*q - 'A' + 'a');
+            }
+            return set_text(t, p->name, norm) ? -1 : 0;
+        }
         return set_text(t, p->name, txt) ? -1 : 0;
     case OV_INT: {
         errno = 0;
@@ -392,8 +419,10 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
             return -1;
         }
         if (strcmp(p->name, "default_time_to_live") == 0 && x > 630720000) {
-            cql_error(r, PROTO_ERR_CONFIG, "default_time_to_live must be less than or equal to "
-                      "630720000 (got %lld)", x);
+            cql_error(r, PROTO_ERR_CONFIG,
+                      "default_time_to_live must be less than or equal to "
+                      "630720000 (got %lld)",
+                      x);
             return -1;
         }
         return set_int(t, p->name, (int32_t)x) ? -1 : 0;
@@ -406,8 +435,10 @@ static int apply_option(struct cql_req *r, struct schema_table *t, const struct 
             return -1;
         }
         if (strcmp(p->name, "bloom_filter_fp_chance") == 0 && (d <= 0 || d > 1)) {
-            cql_error(r, PROTO_ERR_CONFIG, "bloom_filter_fp_chance must be larger than 0 and less "
-                      "than or equal to 1.0 (got %s)", txt);
+            cql_error(r, PROTO_ERR_CONFIG,
+                      "bloom_filter_fp_chance must be larger than 0 and less "
+                      "than or equal to 1.0 (got %s)",
+                      txt);
             return -1;
         }
         return set_double(t, p->name, d) ? -1 : 0;
@@ -494,8 +525,8 @@ static int tapply(struct sp_change *c, const struct schema *cur, struct schema *
 {
     struct tchange *tc = c->arg;
     const struct schema_keyspace *ks = schema_find_ks(cur, tc->ks);
-    c->ev.target = tc->kind == TC_CREATE_TYPE || tc->kind == TC_DROP_TYPE ? SP_TARGET_TYPE
-                                                                          : SP_TARGET_TABLE;
+    c->ev.target =
+        tc->kind == TC_CREATE_TYPE || tc->kind == TC_DROP_TYPE ? SP_TARGET_TYPE : SP_TARGET_TABLE;
     snprintf(c->ev.keyspace, sizeof(c->ev.keyspace), "%s", tc->ks);
     snprintf(c->ev.name, sizeof(c->ev.name), "%s", tc->name);
     if (!ks) return sp_fail(c, PROTO_ERR_INVALID, "Keyspace '%s' doesn't exist%s", tc->ks, "");
@@ -525,8 +556,8 @@ static int tapply(struct sp_change *c, const struct schema *cur, struct schema *
     case TC_CREATE_TYPE:
         if (old_udt) {
             if (tc->if_flag) return SP_NOOP;
-            return sp_fail(c, PROTO_ERR_ALREADY_EXISTS, "A user type with name '%s' already exists%s",
-                           tc->name, "");
+            return sp_fail(c, PROTO_ERR_ALREADY_EXISTS,
+                           "A user type with name '%s' already exists%s", tc->name, "");
         }
         c->ev.change = SP_CHANGE_CREATED;
         break;
@@ -656,7 +687,8 @@ static const struct schema_keyspace *target_ks(struct cql_req *r, const char *ks
 {
     const char *n = ks_name ? ks_name : r->sess->keyspace;
     if (!n || !n[0]) {
-        cql_error(r, PROTO_ERR_INVALID, "No keyspace has been specified. USE a keyspace, or "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "No keyspace has been specified. USE a keyspace, or "
                   "explicitly specify keyspace.tablename");
         return NULL;
     }
@@ -695,15 +727,16 @@ static int pk_type_ok(struct cql_req *r, const struct type *t, const char *col)
         return 0;
     }
     if (t->kind == TYPE_DURATION) {
-        cql_error(r, PROTO_ERR_INVALID, "duration type is not supported for PRIMARY KEY column '%s'",
-                  col);
+        cql_error(r, PROTO_ERR_INVALID,
+                  "duration type is not supported for PRIMARY KEY column '%s'", col);
         return 0;
     }
     if ((is_collection(t) || t->kind == TYPE_UDT) && !t->frozen) {
         buf b;
         buf_init(&b);
         type_format(t, &b);
-        cql_error(r, PROTO_ERR_INVALID, "Invalid non-frozen %s type %.*s for PRIMARY KEY column '%s'",
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Invalid non-frozen %s type %.*s for PRIMARY KEY column '%s'",
                   t->kind == TYPE_UDT ? "user" : "collection", (int)b.len, (char *)b.data, col);
         buf_free(&b);
         return 0;
@@ -719,7 +752,8 @@ int stmt_create_table(struct cql_exec *x)
     if (!ks) return CQL_DONE;
     const char *name = ct->name.name;
     if (!schema_name_valid(name)) {
-        cql_error(r, PROTO_ERR_INVALID, "Table name must not be empty, more than %d characters "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Table name must not be empty, more than %d characters "
                   "long, or contain non-alphanumeric-underscore characters (got \"%s\")",
                   SCHEMA_NAME_MAX, name);
         return CQL_DONE;
@@ -730,13 +764,17 @@ int stmt_create_table(struct cql_exec *x)
         return CQL_DONE;
     }
     if (ct->n_primary_key_decls == 0) {
-        cql_error(r, PROTO_ERR_INVALID, "No PRIMARY KEY specifed for table '%s' (exactly one "
-                  "required)", name);
+        cql_error(r, PROTO_ERR_INVALID,
+                  "No PRIMARY KEY specifed for table '%s.%s' (exactly one "
+                  "required)",
+                  ks->name, name);
         return CQL_DONE;
     }
     if (ct->n_primary_key_decls > 1) {
-        cql_error(r, PROTO_ERR_INVALID, "Multiple PRIMARY KEY specifications for table '%s' "
-                  "(exactly one required)", name);
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Multiple PRIMARY KEY specified for table '%s.%s' "
+                  "(exactly one required)",
+                  ks->name, name);
         return CQL_DONE;
     }
     struct tchange *tc = new_tchange(r, TC_CREATE_TABLE, ks, name, ct->if_not_exists);
@@ -749,8 +787,9 @@ int stmt_create_table(struct cql_exec *x)
         const struct cql_column_def *cd = ct->columns[i];
         for (int j = 0; j < i; j++)
             if (strcmp(ct->columns[j]->name, cd->name) == 0) {
-                cql_error(r, PROTO_ERR_INVALID, "Duplicate column '%s' declaration for table %s",
-                          cd->name, name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Duplicate column '%s' declaration for table '%s.%s'", cd->name, ks->name,
+                          name);
                 goto fail;
             }
     }
@@ -758,7 +797,8 @@ int stmt_create_table(struct cql_exec *x)
     const char *keys[2][64];
     int nk[2] = {ct->n_partition_key, ct->n_clustering};
     for (int k = 0; k < 2; k++)
-        for (int i = 0; i < nk[k]; i++) keys[k][i] = k ? ct->clustering[i] : ct->partition_key[i];
+        for (int i = 0; i < nk[k]; i++)
+            keys[k][i] = k ? ct->clustering[i] : ct->partition_key[i];
     if (nk[0] > 64 || nk[1] > 64) {
         cql_error(r, PROTO_ERR_INVALID, "Too many PRIMARY KEY columns");
         goto fail;
@@ -769,20 +809,26 @@ int stmt_create_table(struct cql_exec *x)
             for (int j = 0; j < ct->n_columns; j++)
                 if (strcmp(ct->columns[j]->name, keys[k][i]) == 0) cd = ct->columns[j];
             if (!cd) {
-                cql_error(r, PROTO_ERR_INVALID, "Unknown column '%s' referenced in PRIMARY KEY for "
-                          "table '%s'", keys[k][i], name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Unknown column '%s' referenced in PRIMARY KEY for "
+                          "table '%s'",
+                          keys[k][i], name);
                 goto fail;
             }
             for (int kk = 0; kk <= k; kk++)
                 for (int j = 0; j < (kk == k ? i : nk[kk]); j++)
                     if (strcmp(keys[kk][j], keys[k][i]) == 0) {
-                        cql_error(r, PROTO_ERR_INVALID, "Duplicate column '%s' in PRIMARY KEY "
-                                  "clause for table '%s'", keys[k][i], name);
+                        cql_error(r, PROTO_ERR_INVALID,
+                                  "Duplicate column '%s' in PRIMARY KEY "
+                                  "clause for table '%s'",
+                                  keys[k][i], name);
                         goto fail;
                     }
             if (cd->is_static) {
-                cql_error(r, PROTO_ERR_INVALID, "Static column '%s' cannot be part of the PRIMARY "
-                          "KEY", cd->name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Static column '%s' cannot be part of the PRIMARY "
+                          "KEY",
+                          cd->name);
                 goto fail;
             }
             struct type *ty = cql_build_type(r, ks, cd->type);
@@ -797,18 +843,29 @@ int stmt_create_table(struct cql_exec *x)
                                         desc) < 0)
                 goto oom;
         }
+    /* the directive names a prefix of the clustering columns, in order */
     for (int o = 0; o < ct->n_clustering_order; o++) {
         const char *cn = ct->clustering_order[o]->column;
+        if (o >= nk[1]) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Only clustering columns can be defined in CLUSTERING "
+                      "ORDER directive");
+            goto fail;
+        }
         int pos = -1;
         for (int i = 0; i < nk[1]; i++)
             if (strcmp(keys[1][i], cn) == 0) pos = i;
-        if (pos < 0) {
-            cql_error(r, PROTO_ERR_INVALID, "Only clustering key columns can be defined in "
-                      "CLUSTERING ORDER directive: %s is not a clustering column", cn);
-            goto fail;
-        }
         if (pos != o) {
-            cql_error(r, PROTO_ERR_INVALID, "The order of columns in the CLUSTERING ORDER directive "
+            int listed = 0;
+            for (int p2 = 0; p2 < ct->n_clustering_order; p2++)
+                listed |= strcmp(ct->clustering_order[p2]->column, keys[1][o]) == 0;
+            if (!listed) {
+                cql_error(r, PROTO_ERR_INVALID, "Missing CLUSTERING ORDER for column %s",
+                          keys[1][o]);
+                goto fail;
+            }
+            cql_error(r, PROTO_ERR_INVALID,
+                      "The order of columns in the CLUSTERING ORDER directive "
                       "must match that of the clustering columns (%s must appear before %s)",
                       keys[1][o < nk[1] ? o : 0], cn);
             goto fail;
@@ -826,12 +883,14 @@ int stmt_create_table(struct cql_exec *x)
             goto oom;
     }
     if (n_static && nk[1] == 0) {
-        cql_error(r, PROTO_ERR_INVALID, "Static columns are only useful (and thus allowed) if the "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Static columns are only useful (and thus allowed) if the "
                   "table has at least one clustering column");
         goto fail;
     }
     if (n_counter && n_counter != t->n_cols - t->n_pk - t->n_ck) {
-        cql_error(r, PROTO_ERR_INVALID, "Cannot mix counter and non counter columns in the same "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Cannot mix counter and non counter columns in the same "
                   "table");
         goto fail;
     }
@@ -840,7 +899,8 @@ int stmt_create_table(struct cql_exec *x)
     if (n_counter) {
         const struct schema_opt *ttl = schema_table_opt(t, "default_time_to_live");
         if (ttl && ttl->len == 4 && be32(ttl->val) != 0) {
-            cql_error(r, PROTO_ERR_CONFIG, "Cannot set default_time_to_live on a table with "
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Cannot set default_time_to_live on a table with "
                       "counters");
             goto fail;
         }
@@ -900,7 +960,8 @@ int stmt_alter_table(struct cql_exec *x)
             struct type *ty = cql_build_type(r, ks, cd->type);
             if (!ty) goto fail;
             if (cd->is_static && t->n_ck == 0) {
-                cql_error(r, PROTO_ERR_INVALID, "Static columns are only useful (and thus allowed) "
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Static columns are only useful (and thus allowed) "
                           "if the table has at least one clustering column");
                 goto fail;
             }
@@ -914,6 +975,7 @@ int stmt_alter_table(struct cql_exec *x)
             if (schema_table_add_column(t, cd->name, ty, cd->is_static ? COL_STATIC : COL_REGULAR,
                                         -1, 0) < 0)
                 goto oom;
+            schema_table_forget_dropped(t, cd->name);
         }
         schema_table_sort_columns(t);
         break;
@@ -922,8 +984,8 @@ int stmt_alter_table(struct cql_exec *x)
             struct schema_column *c = schema_find_column(t, at->drop[i]);
             if (!c) {
                 if (at->if_column_exists) continue;
-                cql_error(r, PROTO_ERR_INVALID, "Column %s was not found in table %s", at->drop[i],
-                          t->name);
+                cql_error(r, PROTO_ERR_INVALID, "Column %s was not found in table '%s.%s'",
+                          at->drop[i], ks->name, t->name);
                 goto fail;
             }
             if (c->kind == COL_PARTITION_KEY || c->kind == COL_CLUSTERING) {
@@ -931,6 +993,8 @@ int stmt_alter_table(struct cql_exec *x)
                 goto fail;
             }
             int ci = (int)(c - t->cols);
+            if (schema_table_add_dropped(t, c->name, c->type, c->kind, db_timestamp(r->shard)) < 0)
+                goto oom;
             mem_free(c->name);
             type_free(c->type);
             memmove(&t->cols[ci], &t->cols[ci + 1], sizeof(*c) * (size_t)(t->n_cols - ci - 1));
@@ -942,8 +1006,8 @@ int stmt_alter_table(struct cql_exec *x)
             struct schema_column *c = schema_find_column(t, at->rename_from[i]);
             if (!c) {
                 if (at->if_column_exists) continue;
-                cql_error(r, PROTO_ERR_INVALID, "Column %s was not found in table %s",
-                          at->rename_from[i], t->name);
+                cql_error(r, PROTO_ERR_INVALID, "Column %s was not found in table '%s.%s'",
+                          at->rename_from[i], ks->name, t->name);
                 goto fail;
             }
             if (c->kind != COL_PARTITION_KEY && c->kind != COL_CLUSTERING) {
@@ -951,9 +1015,10 @@ int stmt_alter_table(struct cql_exec *x)
                 goto fail;
             }
             if (schema_find_column(t, at->rename_to[i])) {
-                cql_error(r, PROTO_ERR_INVALID, "Cannot rename column %s to %s in table '%s'; "
-                          "another column with that name already exists", c->name,
-                          at->rename_to[i], t->name);
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Cannot rename column %s to %s in table '%s.%s'; "
+                          "another column with that name already exists",
+                          c->name, at->rename_to[i], ks->name, t->name);
                 goto fail;
             }
             char *nn = mem_strndup(at->rename_to[i], strlen(at->rename_to[i]));
@@ -1015,10 +1080,16 @@ int stmt_create_type(struct cql_exec *x)
             cql_error(r, PROTO_ERR_INVALID, "A user type cannot contain counters");
             goto fail;
         }
-        if ((is_collection(ty) || ty->kind == TYPE_UDT) && !ty->frozen) {
-            cql_error(r, PROTO_ERR_INVALID, "Non-frozen UDTs and collections are not allowed inside "
-                      "UDTs: field %s", ct->fields[i]->name);
+        if (ty->kind == TYPE_UDT && !ty->frozen) {
+            cql_error(r, PROTO_ERR_INVALID, "A user type cannot contain non-frozen UDTs");
             goto fail;
+        }
+        if (is_collection(ty) && !ty->frozen) { /* fields are implicitly frozen */
+            struct type *fz = arena_alloc(&r->arena, sizeof(*fz));
+            if (!fz) goto oom;
+            *fz = *ty;
+            fz->frozen = 1;
+            ty = fz;
         }
         u->field_names[i] = mem_strndup(ct->fields[i]->name, strlen(ct->fields[i]->name));
         u->field_types[i] = type_dup(ty);

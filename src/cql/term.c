@@ -58,6 +58,50 @@ static enum type_lit lit_of(enum cql_const_kind k)
     }
 }
 
+static int needs_norm(const struct type *t)
+{
+    if (t->kind == TYPE_SET || t->kind == TYPE_MAP) return 1;
+    for (int i = 0; i < t->n_params; i++)
+        if (needs_norm(t->params[i])) return 1;
+    return 0;
+}
+
+/* A bound collection as Cassandra would store it: sets and maps sorted
+ * and deduplicated by their element order, recursively (a client may send
+ * them in any order). */
+static int normalize(struct cql_exec *x, const struct type *ty, const char *col, proto_value *v)
+{
+    if (!needs_norm(ty) || v->len < 0) return 0;
+    if (ty->kind != TYPE_LIST && ty->kind != TYPE_SET && ty->kind != TYPE_MAP &&
+        ty->kind != TYPE_TUPLE && ty->kind != TYPE_UDT)
+        return 0;
+    struct type_iter it;
+    int n = type_iter_init(&it, ty, v->p, v->len);
+    if (n < 0) return 0; /* validated already; keep as is */
+    struct type_val *ev = arena_alloc(&x->r->arena, sizeof(*ev) * (size_t)(n ? n : 1));
+    if (!ev) return -1;
+    int k = 0;
+    struct type_val e;
+    while (k < n && type_iter_next(&it, &e) > 0) {
+        proto_value pv = {e.p, e.len};
+        const struct type *et = type_elem_type(ty, k);
+        if (et && pv.len > 0 && normalize(x, et, col, &pv) < 0) return -1;
+        ev[k++] = (struct type_val){pv.p, pv.len};
+    }
+    buf b;
+    buf_init(&b);
+    char err[256];
+    int rc = type_build_collection(ty, ev, k, col, &b, err, sizeof(err));
+    if (rc == TYPE_OK)
+        rc = put(x, v, b.data, b.len);
+    else if (rc == TYPE_ENOMEM)
+        rc = -1;
+    else
+        rc = 0; /* keep the original bytes */
+    buf_free(&b);
+    return rc;
+}
+
 static const struct cql_bind_marker *marker_of(const struct cql_stmt *st, const struct cql_term *t)
 {
     for (int i = 0; i < st->n_binds; i++)
@@ -122,10 +166,10 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
         if (!v) return -1;
         *out = *v;
         if (v->len >= 0 && type_validate(ty, v->p, v->len, err, sizeof(err)) != 0) {
-            cql_error(r, PROTO_ERR_INVALID, "Exception while binding column %s: %s", col, err);
+            cql_error(r, PROTO_ERR_INVALID, "%s", err);
             return -1;
         }
-        return 0;
+        return v->len > 0 ? normalize(x, ty, col, out) : 0;
     }
     case CQL_TERM_CONST: {
         if (term->constant.kind == CQL_CONST_NULL) {
@@ -146,19 +190,19 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
         }
         buf_free(&b);
         type_text(ty, tt, sizeof(tt));
-        const char *kind = term->constant.kind == CQL_CONST_STRING    ? "STRING"
-                           : term->constant.kind == CQL_CONST_INTEGER ? "INTEGER"
-                           : term->constant.kind == CQL_CONST_FLOAT   ? "FLOAT"
-                           : term->constant.kind == CQL_CONST_BOOLEAN ? "BOOLEAN"
+        const char *kind = term->constant.kind == CQL_CONST_STRING     ? "STRING"
+                           : term->constant.kind == CQL_CONST_INTEGER  ? "INTEGER"
+                           : term->constant.kind == CQL_CONST_FLOAT    ? "FLOAT"
+                           : term->constant.kind == CQL_CONST_BOOLEAN  ? "BOOLEAN"
                            : term->constant.kind == CQL_CONST_DURATION ? "DURATION"
-                           : term->constant.kind == CQL_CONST_UUID    ? "UUID"
-                           : term->constant.kind == CQL_CONST_HEX     ? "HEX"
-                                                                      : "FLOAT";
+                           : term->constant.kind == CQL_CONST_UUID     ? "UUID"
+                           : term->constant.kind == CQL_CONST_HEX      ? "HEX"
+                                                                       : "FLOAT";
         if (rc == TYPE_ENOMEM) {
             cql_error(r, PROTO_ERR_SERVER, "Out of memory");
         } else if (rc == TYPE_EKIND) {
-            cql_error(r, PROTO_ERR_INVALID, "Invalid %s constant (%.*s) for \"%s\" of type %s", kind,
-                      (int)term->constant.len, term->constant.text, col, tt);
+            cql_error(r, PROTO_ERR_INVALID, "Invalid %s constant (%.*s) for \"%s\" of type %s",
+                      kind, (int)term->constant.len, term->constant.text, col, tt);
         } else {
             cql_error(r, PROTO_ERR_INVALID, "%s", err);
         }
@@ -173,19 +217,20 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
                    : term->kind == CQL_TERM_UDT ? term->udt.n_fields
                                                 : term->list.n_items;
         enum type_kind want = ty->kind;
-        int ok = (term->kind == CQL_TERM_LIST && (want == TYPE_LIST || want == TYPE_VECTOR ||
-                                                  (want == TYPE_SET && n_el == 0))) ||
-                 (term->kind == CQL_TERM_SET && (want == TYPE_SET || (n_el == 0 && want == TYPE_MAP))) ||
-                 (term->kind == CQL_TERM_MAP && want == TYPE_MAP) ||
-                 (term->kind == CQL_TERM_TUPLE && want == TYPE_TUPLE) ||
-                 (term->kind == CQL_TERM_UDT && want == TYPE_UDT);
+        int ok =
+            (term->kind == CQL_TERM_LIST &&
+             (want == TYPE_LIST || want == TYPE_VECTOR || (want == TYPE_SET && n_el == 0))) ||
+            (term->kind == CQL_TERM_SET && (want == TYPE_SET || (n_el == 0 && want == TYPE_MAP))) ||
+            (term->kind == CQL_TERM_MAP && want == TYPE_MAP) ||
+            (term->kind == CQL_TERM_TUPLE && want == TYPE_TUPLE) ||
+            (term->kind == CQL_TERM_UDT && want == TYPE_UDT);
         if (!ok) {
             type_text(ty, tt, sizeof(tt));
-            const char *what = term->kind == CQL_TERM_LIST  ? "list"
-                               : term->kind == CQL_TERM_SET ? "set"
-                               : term->kind == CQL_TERM_MAP ? "map"
+            const char *what = term->kind == CQL_TERM_LIST    ? "list"
+                               : term->kind == CQL_TERM_SET   ? "set"
+                               : term->kind == CQL_TERM_MAP   ? "map"
                                : term->kind == CQL_TERM_TUPLE ? "tuple"
-                                                             : "user type";
+                                                              : "user type";
             cql_error(r, PROTO_ERR_INVALID, "Invalid %s literal for %s of type %s", what, col, tt);
             return -1;
         }
@@ -202,8 +247,10 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
                 for (int k = 0; k < ty->n_params; k++)
                     if (strcmp(ty->field_names[k], term->udt.fields[i]) == 0) fi = k;
                 if (fi < 0) {
-                    cql_error(r, PROTO_ERR_INVALID, "Unknown field '%s' in value of user defined "
-                              "type %s", term->udt.fields[i], ty->name);
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Unknown field '%s' in value of user defined "
+                              "type %s",
+                              term->udt.fields[i], ty->name);
                     return -1;
                 }
             }
@@ -237,9 +284,10 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
                 if (ty->kind == TYPE_TUPLE) {
                     if (i >= ty->n_params) {
                         type_text(ty, tt, sizeof(tt));
-                        cql_error(r, PROTO_ERR_INVALID, "Invalid tuple literal for %s: too many "
-                                  "elements. Type %s expects %d but got %d", col, tt, ty->n_params,
-                                  n_el);
+                        cql_error(r, PROTO_ERR_INVALID,
+                                  "Invalid tuple literal for %s: too many "
+                                  "elements. Type %s expects %d but got %d",
+                                  col, tt, ty->n_params, n_el);
                         return -1;
                     }
                     et = ty->params[i];
@@ -268,7 +316,8 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
     case CQL_TERM_NEGATE:
     case CQL_TERM_BINOP:
     case CQL_TERM_CAST:
-        cql_error(r, PROTO_ERR_INVALID, "Arithmetic and casts in values are not supported yet by "
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Arithmetic and casts in values are not supported yet by "
                   "ringdb");
         return -1;
     }

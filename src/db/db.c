@@ -188,7 +188,8 @@ void db_shard_free(struct shard *s)
     struct db_shard *d = s->db;
     if (!d) return;
     if (d->clog) clog_close(d->clog);
-    for (int i = 0; i < d->n_tables; i++) memt_destroy(d->tables[i].mt);
+    for (int i = 0; i < d->n_tables; i++)
+        memt_destroy(d->tables[i].mt);
     mem_free(d->tables);
     buf_free(&d->rec);
     arena_destroy(&d->replay_arena);
@@ -211,7 +212,8 @@ static int resolve_row(struct mpart *p, const struct schema_table *t, struct db_
                        int32_t now, arena *a, char *msg, size_t msgsz)
 {
     int has_ops = 0;
-    for (int i = 0; i < row->n_cells; i++) has_ops |= row->cells[i].kind >= DB_OP_COUNTER_ADD;
+    for (int i = 0; i < row->n_cells; i++)
+        has_ops |= row->cells[i].kind >= DB_OP_COUNTER_ADD;
     if (!has_ops) return 0;
     int cap = row->n_cells + 16;
     struct db_cell *out = arena_alloc(a, sizeof(*out) * (size_t)cap);

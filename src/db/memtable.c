@@ -169,7 +169,6 @@ static int col_index(const struct schema_table *t, int id)
     return -1;
 }
 
-
 /* Order of element paths inside a collection column. */
 static int cmp_path(const struct schema_table *t, int col_id, db_val a, db_val b)
 {
@@ -255,7 +254,8 @@ static int merge_cells(struct memtable *m, const struct schema_table *t, struct 
         in = sorted;
     }
     int n_old = dst->n_cells;
-    struct db_cell *out = arena_alloc(&m->a, sizeof(*out) * (size_t)(n_old + n_in ? n_old + n_in : 1));
+    struct db_cell *out =
+        arena_alloc(&m->a, sizeof(*out) * (size_t)(n_old + n_in ? n_old + n_in : 1));
     if (!out) return -1;
     int i = 0, j = 0, k = 0;
     while (i < n_old || j < n_in) {
@@ -335,7 +335,7 @@ static struct mpart *part_find_ge(struct memtable *m, int64_t token, db_val key,
         struct mpart *nx = x ? x->next[l] : m->phead[l];
         while (nx) {
             int c = key.len == -1 && nx->token == token ? (incl ? 1 : -1)
-                                                         : cmp_part(nx->token, nx->key, token, key);
+                                                        : cmp_part(nx->token, nx->key, token, key);
             if (c < 0 || (c == 0 && !incl)) {
                 x = nx;
                 nx = x->next[l];
@@ -385,7 +385,8 @@ static struct mpart *part_get(struct memtable *m, int64_t token, db_val key)
     struct mpart *p = part_find_ge(m, token, key, true, update);
     if (p && p->token == token && cmp_bytes(p->key, key) == 0) return p;
     int lv = random_level(m, P_LEVELS);
-    for (int l = m->plevel; l < lv; l++) update[l] = NULL;
+    for (int l = m->plevel; l < lv; l++)
+        update[l] = NULL;
     if (lv > m->plevel) m->plevel = lv;
     p = arena_calloc(&m->a, sizeof(*p) + sizeof(p->next[0]) * (size_t)lv);
     if (!p) return NULL;
@@ -475,7 +476,8 @@ int memt_apply(struct memtable *m, const struct schema_table *t, const struct db
         struct mrow *r = row_find_ge(p, t, src->ck, src->n_ck, true, update);
         if (!r || db_ck_compare(t, r->r.ck, r->r.n_ck, src->ck, src->n_ck) != 0) {
             int lv = random_level(m, R_LEVELS);
-            for (int l = p->rlevel; l < lv; l++) update[l] = NULL;
+            for (int l = p->rlevel; l < lv; l++)
+                update[l] = NULL;
             if (lv > p->rlevel) p->rlevel = lv;
             if (!(r = new_row(m, src->ck, src->n_ck, lv))) return -1;
             for (int l = 0; l < lv; l++) {
@@ -503,7 +505,8 @@ static int64_t row_deletion(struct mpart *p, const struct schema_table *t, const
     if (r->ck)
         for (int i = 0; i < p->n_rts; i++) {
             const struct db_rt *rt = &p->rts[i];
-            if (rt->del.ts > d && after_start(t, r->ck, r->n_ck, rt->start, rt->n_start, rt->start_incl) &&
+            if (rt->del.ts > d &&
+                after_start(t, r->ck, r->n_ck, rt->start, rt->n_start, rt->start_incl) &&
                 before_end(t, r->ck, r->n_ck, rt->end, rt->n_end, rt->end_incl))
                 d = rt->del.ts;
         }
@@ -528,12 +531,14 @@ static int visible(struct mpart *p, const struct schema_table *t, const struct d
     }
     out->cols = arena_calloc(a, sizeof(*out->cols) * (size_t)(t->n_cols ? t->n_cols : 1));
     if (!out->cols) return -1;
-    struct db_cell *vis_cells = r->n_cells ? arena_alloc(a, sizeof(*vis_cells) * (size_t)r->n_cells) : NULL;
+    struct db_cell *vis_cells =
+        r->n_cells ? arena_alloc(a, sizeof(*vis_cells) * (size_t)r->n_cells) : NULL;
     if (r->n_cells && !vis_cells) return -1;
     int nb = 0;
     for (int i = 0; i < r->n_cells;) {
         int col = r->cells[i].col, j = i;
-        while (j < r->n_cells && r->cells[j].col == col) j++;
+        while (j < r->n_cells && r->cells[j].col == col)
+            j++;
         int ci = col_index(t, col);
         if (ci >= 0) {
             int64_t cd = d;

@@ -4,10 +4,10 @@
  *
  *   16 table_id | i64 token | val key | del pdel
  *   u8 has_static [row] | u32 n_rows row* | u32 n_rts rt*
- *   row  := u16 n_ck val* | i64 live_ts | i32 live_ttl | i32 live_ldt | del | u32 n_cells cell*
- *   cell := u16 col | u8 kind | i64 ts | i32 ttl | i32 ldt | val path | val value
+ *   row  := u16 n_ck val* | i64 live_ts | i32 live_ttl | u32 live_ldt | del | u32 n_cells cell*
+ *   cell := u16 col | u8 kind | i64 ts | i32 ttl | u32 ldt | val path | val value
  *   rt   := u16 n_start val* | u8 start_incl | u16 n_end val* | u8 end_incl | del
- *   del  := i64 ts | i32 ldt
+ *   del  := i64 ts | u32 ldt   (local deletion times are unsigned seconds: valid to 2106)
  *   val  := i32 len (-1 null) | bytes
  */
 #include "db/mutation.h"
@@ -36,7 +36,8 @@ static void put_del(buf *b, struct db_del d)
 static void put_row(buf *b, const struct db_row *r)
 {
     buf_put_be16(b, (uint16_t)r->n_ck);
-    for (int i = 0; i < r->n_ck; i++) put_val(b, r->ck[i]);
+    for (int i = 0; i < r->n_ck; i++)
+        put_val(b, r->ck[i]);
     buf_put_be64(b, (uint64_t)r->live_ts);
     buf_put_be32(b, (uint32_t)r->live_ttl);
     buf_put_be32(b, (uint32_t)r->live_ldt);
@@ -64,15 +65,18 @@ void db_mutation_serialize(const struct db_mutation *m, buf *b)
     buf_put_u8(b, m->srow != NULL);
     if (m->srow) put_row(b, m->srow);
     buf_put_be32(b, (uint32_t)m->n_rows);
-    for (int i = 0; i < m->n_rows; i++) put_row(b, &m->rows[i]);
+    for (int i = 0; i < m->n_rows; i++)
+        put_row(b, &m->rows[i]);
     buf_put_be32(b, (uint32_t)m->n_rts);
     for (int i = 0; i < m->n_rts; i++) {
         const struct db_rt *rt = &m->rts[i];
         buf_put_be16(b, (uint16_t)rt->n_start);
-        for (int k = 0; k < rt->n_start; k++) put_val(b, rt->start[k]);
+        for (int k = 0; k < rt->n_start; k++)
+            put_val(b, rt->start[k]);
         buf_put_u8(b, rt->start_incl);
         buf_put_be16(b, (uint16_t)rt->n_end);
-        for (int k = 0; k < rt->n_end; k++) put_val(b, rt->end[k]);
+        for (int k = 0; k < rt->n_end; k++)
+            put_val(b, rt->end[k]);
         buf_put_u8(b, rt->end_incl);
         put_del(b, rt->del);
     }
@@ -129,7 +133,7 @@ static struct db_del del(struct rd *r)
 {
     struct db_del d;
     d.ts = (int64_t)u64(r);
-    d.ldt = (int32_t)u32(r);
+    d.ldt = (int64_t)u32(r);
     return d;
 }
 
@@ -145,7 +149,8 @@ static db_val *vals(struct rd *r, arena *a, int n)
         r->err = 1;
         return NULL;
     }
-    for (int i = 0; i < n; i++) v[i] = val(r);
+    for (int i = 0; i < n; i++)
+        v[i] = val(r);
     return v;
 }
 
@@ -155,7 +160,7 @@ static int row(struct rd *r, arena *a, struct db_row *out)
     out->ck = vals(r, a, out->n_ck);
     out->live_ts = (int64_t)u64(r);
     out->live_ttl = (int32_t)u32(r);
-    out->live_ldt = (int32_t)u32(r);
+    out->live_ldt = (int64_t)u32(r);
     out->del = del(r);
     uint32_t nc = u32(r);
     if (r->err || (size_t)nc * 31 > r->n - r->pos) return r->err = 1, -1;
@@ -168,7 +173,7 @@ static int row(struct rd *r, arena *a, struct db_row *out)
         c->kind = u8(r);
         c->ts = (int64_t)u64(r);
         c->ttl = (int32_t)u32(r);
-        c->ldt = (int32_t)u32(r);
+        c->ldt = (int64_t)u32(r);
         c->path = val(r);
         c->value = val(r);
     }
@@ -236,5 +241,6 @@ static void sort_row(struct db_row *r)
 void db_mutation_sort_cells(struct db_mutation *m)
 {
     sort_row(m->srow);
-    for (int i = 0; i < m->n_rows; i++) sort_row(&m->rows[i]);
+    for (int i = 0; i < m->n_rows; i++)
+        sort_row(&m->rows[i]);
 }

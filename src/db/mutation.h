@@ -34,7 +34,7 @@ typedef struct db_val {
 /* A deletion: nothing written before ts survives it. ts == DB_NO_TS: none. */
 struct db_del {
     int64_t ts;
-    int32_t ldt; /* local deletion time, seconds since epoch */
+    int64_t ldt; /* local deletion time, seconds since epoch (stored as u32: to 2106) */
 };
 
 enum db_cell_kind {
@@ -53,7 +53,7 @@ struct db_cell {
     uint8_t kind; /* enum db_cell_kind */
     int64_t ts;
     int32_t ttl; /* > 0: expiring cell */
-    int32_t ldt; /* tombstones: deletion time; expiring: expiry time (s) */
+    int64_t ldt; /* tombstones: deletion time; expiring: expiry time (s), u32 on disk */
     db_val path; /* collection element key (set element, map key, list timeuuid); len -1 else */
     db_val value;
 };
@@ -63,8 +63,8 @@ struct db_row {
     int n_ck;
     int64_t live_ts; /* primary key liveness (INSERT); DB_NO_TS: none */
     int32_t live_ttl;
-    int32_t live_ldt; /* expiry time when live_ttl > 0 */
-    struct db_del del; /* row tombstone */
+    int64_t live_ldt;      /* expiry time when live_ttl > 0 */
+    struct db_del del;     /* row tombstone */
     struct db_cell *cells; /* sorted by (col, path) */
     int n_cells;
 };

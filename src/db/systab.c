@@ -211,10 +211,12 @@ static void gen_keyspaces(struct gen *g, const struct schema *s, int virtual_ks)
 static void table_params(struct gen *g, const struct schema_table *t)
 {
     if (t->n_opts) { /* user tables: options as stored, already in their column types */
-        static const char *flags[] = {"compound"};
+        static const char *flags[] = {"compound", "counter"};
         for (int i = 0; i < t->n_opts; i++)
             set_bytes(g, t->opts[i].name, t->opts[i].val, (size_t)t->opts[i].len);
-        set_text_coll(g, "flags", flags, 1, 0);
+        set_text_coll(g, "flags", flags, t->is_counter ? 2 : 1, 0);
+        set_double(g, "dclocal_read_repair_chance", 0.0);
+        set_double(g, "read_repair_chance", 0.0);
         set_bytes(g, "id", t->id, 16);
         return;
     }
@@ -297,6 +299,53 @@ static void gen_columns(struct gen *g, const struct schema *s, int virtual_ks)
             }
         }
     }
+}
+
+static void gen_dropped(struct gen *g, const struct schema *s)
+{
+    static const char *kinds[] = {"partition_key", "clustering", "regular", "static"};
+    for (int i = 0; i < s->n_ks; i++)
+        for (int j = 0; j < s->ks[i]->n_tables; j++) {
+            const struct schema_table *t = s->ks[i]->tables[j];
+            for (int k = 0; k < t->n_dropped; k++) {
+                if (row_begin(g)) return;
+                set_text(g, "keyspace_name", s->ks[i]->name);
+                set_text(g, "table_name", t->name);
+                set_text(g, "column_name", t->dropped[k].name);
+                set_bigint(g, "dropped_time", t->dropped[k].time_us / 1000);
+                set_text(g, "kind", kinds[t->dropped[k].kind]);
+                buf tb;
+                buf_init(&tb);
+                type_format(t->dropped[k].type, &tb);
+                if (buf_ok(&tb)) set_bytes(g, "type", tb.data, tb.len);
+                buf_free(&tb);
+            }
+        }
+}
+
+static void gen_types(struct gen *g, const struct schema *s)
+{
+    for (int i = 0; i < s->n_ks; i++)
+        for (int j = 0; j < s->ks[i]->n_udts; j++) {
+            const struct schema_udt *u = s->ks[i]->udts[j];
+            if (row_begin(g)) return;
+            set_text(g, "keyspace_name", s->ks[i]->name);
+            set_text(g, "type_name", u->name);
+            const char *names[256], *types[256];
+            int n = u->n_fields < 256 ? u->n_fields : 256;
+            buf tb[256];
+            for (int k = 0; k < n; k++) {
+                names[k] = u->field_names[k];
+                buf_init(&tb[k]);
+                type_format(u->field_types[k], &tb[k]);
+                buf_put_u8(&tb[k], 0);
+                types[k] = buf_ok(&tb[k]) ? (const char *)tb[k].data : "";
+            }
+            set_text_coll(g, "field_names", names, n, 0);
+            set_text_coll(g, "field_types", types, n, 0);
+            for (int k = 0; k < n; k++)
+                buf_free(&tb[k]);
+        }
 }
 
 static void gen_clients(struct gen *g, const struct systab_client *cl, int n)
@@ -398,6 +447,8 @@ int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
     case VT_VS_TABLES: gen_tables(&g, s, 1); break;
     case VT_VS_COLUMNS: gen_columns(&g, s, 1); break;
     case VT_CLIENTS: gen_clients(&g, clients, n_clients); break;
+    case VT_SS_DROPPED_COLUMNS: gen_dropped(&g, s); break;
+    case VT_SS_TYPES: gen_types(&g, s); break;
     default: break; /* peers (one node), UDTs/functions/...: no rows yet */
     }
     if (g.oom) return -1;

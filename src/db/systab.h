@@ -19,7 +19,6 @@
 
 #include <stdint.h>
 
-
 struct db_rows {
     int n_cols;
     int n_rows, cap_rows;

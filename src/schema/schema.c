@@ -27,7 +27,8 @@ struct builtin_table {
         "crc_check_chance double", "default_time_to_live int",                                     \
         "extensions frozen<map<text, blob>>", "gc_grace_seconds int", "max_index_interval int",    \
         "memtable text", "memtable_flush_period_in_ms int", "min_index_interval int",              \
-        "read_repair text", "speculative_retry text"
+        "read_repair text", "speculative_retry text", "dclocal_read_repair_chance double",         \
+        "read_repair_chance double"
 
 static const struct builtin_table builtin_tables[] = {
     {"system",
@@ -197,6 +198,11 @@ void schema_table_free(struct schema_table *t)
         mem_free(t->opts[i].val);
     }
     mem_free(t->opts);
+    for (int i = 0; i < t->n_dropped; i++) {
+        mem_free(t->dropped[i].name);
+        type_free(t->dropped[i].type);
+    }
+    mem_free(t->dropped);
     mem_free(t->cols);
     mem_free(t->name);
     mem_free(t->comment);
@@ -227,6 +233,9 @@ void schema_ks_free(struct schema_keyspace *ks)
     for (int i = 0; i < ks->n_tables; i++)
         schema_table_free(ks->tables[i]);
     mem_free(ks->tables);
+    for (int i = 0; i < ks->n_udts; i++)
+        schema_udt_free(ks->udts[i]);
+    mem_free(ks->udts);
     mem_free(ks->name);
     mem_free(ks);
 }
@@ -414,6 +423,38 @@ int schema_table_add_column(struct schema_table *t, const char *name, const stru
     return 0;
 }
 
+void schema_table_forget_dropped(struct schema_table *t, const char *name)
+{
+    for (int i = 0; i < t->n_dropped; i++)
+        if (strcmp(t->dropped[i].name, name) == 0) {
+            mem_free(t->dropped[i].name);
+            type_free(t->dropped[i].type);
+            t->dropped[i] = t->dropped[--t->n_dropped];
+            return;
+        }
+}
+
+int schema_table_add_dropped(struct schema_table *t, const char *name, const struct type *type,
+                             enum schema_col_kind kind, int64_t time_us)
+{
+    schema_table_forget_dropped(t, name);
+    struct schema_dropped *nd = mem_realloc(t->dropped, sizeof(*nd) * (size_t)(t->n_dropped + 1));
+    if (!nd) return -1;
+    t->dropped = nd;
+    struct schema_dropped *d = &nd[t->n_dropped];
+    d->name = dupstr(name);
+    d->type = type_dup(type);
+    if (!d->name || !d->type) {
+        mem_free(d->name);
+        type_free(d->type);
+        return -1;
+    }
+    d->kind = kind;
+    d->time_us = time_us;
+    t->n_dropped++;
+    return 0;
+}
+
 void schema_table_sort_columns(struct schema_table *t)
 {
     qsort(t->cols, (size_t)t->n_cols, sizeof(*t->cols), col_cmp);
@@ -431,7 +472,8 @@ int schema_table_set_opt(struct schema_table *t, const char *name, const void *v
     if (!v) return -1;
     if (len > 0) memcpy(v, val, (size_t)len);
     int i = 0;
-    while (i < t->n_opts && strcmp(t->opts[i].name, name) < 0) i++;
+    while (i < t->n_opts && strcmp(t->opts[i].name, name) < 0)
+        i++;
     if (i < t->n_opts && strcmp(t->opts[i].name, name) == 0) {
         mem_free(t->opts[i].val);
     } else {
@@ -490,7 +532,8 @@ int schema_ks_drop_udt(struct schema_keyspace *ks, const char *name)
     for (int i = 0; i < ks->n_udts; i++) {
         if (strcmp(ks->udts[i]->name, name) == 0) {
             schema_udt_free(ks->udts[i]);
-            memmove(&ks->udts[i], &ks->udts[i + 1], sizeof(ks->udts[0]) * (size_t)(ks->n_udts - i - 1));
+            memmove(&ks->udts[i], &ks->udts[i + 1],
+                    sizeof(ks->udts[0]) * (size_t)(ks->n_udts - i - 1));
             ks->n_udts--;
             return 0;
         }
@@ -539,9 +582,11 @@ static int resolve_type(const struct schema_keyspace *ks, struct type *t, int de
         return 0;
     oom:
         if (params)
-            for (int i = 0; i < u->n_fields; i++) type_free(params[i]);
+            for (int i = 0; i < u->n_fields; i++)
+                type_free(params[i]);
         if (names)
-            for (int i = 0; i < u->n_fields; i++) mem_free(names[i]);
+            for (int i = 0; i < u->n_fields; i++)
+                mem_free(names[i]);
         mem_free(params);
         mem_free(names);
         mem_free(ksn);
@@ -619,6 +664,12 @@ static struct schema_table *table_clone(const struct schema_table *src)
     t->n_cols = 0;
     t->opts = NULL;
     t->n_opts = 0;
+    t->dropped = NULL;
+    t->n_dropped = 0;
+    for (int i = 0; i < src->n_dropped; i++)
+        if (schema_table_add_dropped(t, src->dropped[i].name, src->dropped[i].type,
+                                     src->dropped[i].kind, src->dropped[i].time_us) < 0)
+            goto fail;
     for (int i = 0; i < src->n_opts; i++)
         if (schema_table_set_opt(t, src->opts[i].name, src->opts[i].val, src->opts[i].len) < 0)
             goto fail;
@@ -795,6 +846,7 @@ int schema_drop_ks(struct schema *s, const char *name)
  * table := str:name 16:id str:comment u32:next_col_id u32:n_cols col* u32:n_opts opt*
  * col   := str:name str:type_cql u8:kind i32:position u8:desc u32:id
  * opt   := str:name str:value (encoded in its system_schema.tables column type)
+ * after the opts: u32:n_dropped (str:name str:type_cql u8:kind i64:time_us)*
  * udt   := str:name u32:n_fields (str:field str:type_cql)*
  * str   := u32:len bytes
  * checksum := first 4 bytes (big-endian) of MD5(payload)
@@ -860,6 +912,13 @@ static void serialize_payload(const struct schema *s, buf *b)
                 put_str(b, t->opts[k].name);
                 buf_put_be32(b, (uint32_t)t->opts[k].len);
                 buf_put(b, t->opts[k].val, t->opts[k].len > 0 ? (size_t)t->opts[k].len : 0);
+            }
+            buf_put_be32(b, (uint32_t)t->n_dropped);
+            for (int k = 0; k < t->n_dropped; k++) {
+                put_str(b, t->dropped[k].name);
+                put_type(b, t->dropped[k].type);
+                buf_put_u8(b, (uint8_t)t->dropped[k].kind);
+                buf_put_be64(b, (uint64_t)t->dropped[k].time_us);
             }
         }
         buf_put_be32(b, (uint32_t)ks->n_udts);
@@ -998,6 +1057,21 @@ static struct schema_table *rd_table(struct rd *r)
             goto fail;
         }
     }
+    uint32_t nd = rd_u32(r);
+    for (uint32_t i = 0; i < nd && !r->err && nd < 100000; i++) {
+        char *name = rd_str(r);
+        char *ty = rd_str(r);
+        uint8_t kind = rd_u8(r);
+        int64_t when = (int64_t)((uint64_t)rd_u32(r) << 32);
+        when |= rd_u32(r);
+        struct type *tt = !r->err && ty ? type_parse(ty, strlen(ty), NULL, NULL, 0) : NULL;
+        if (!r->err &&
+            (!tt || schema_table_add_dropped(t, name, tt, (enum schema_col_kind)kind, when) < 0))
+            r->err = 1;
+        type_free(tt);
+        mem_free(name);
+        mem_free(ty);
+    }
     if (r->err) goto fail;
     return t;
 fail:
@@ -1087,10 +1161,12 @@ struct schema *schema_deserialize(const uint8_t *p, size_t n, char *err, size_t 
         char why[160];
         for (int j = 0; !r.err && j < ks->n_udts; j++)
             for (int k = 0; k < ks->udts[j]->n_fields; k++)
-                if (resolve_type(ks, ks->udts[j]->field_types[k], 0, why, sizeof(why)) < 0) r.err = 1;
+                if (resolve_type(ks, ks->udts[j]->field_types[k], 0, why, sizeof(why)) < 0)
+                    r.err = 1;
         for (int j = 0; !r.err && j < ks->n_tables; j++)
             for (int k = 0; k < ks->tables[j]->n_cols; k++)
-                if (resolve_type(ks, ks->tables[j]->cols[k].type, 0, why, sizeof(why)) < 0) r.err = 1;
+                if (resolve_type(ks, ks->tables[j]->cols[k].type, 0, why, sizeof(why)) < 0)
+                    r.err = 1;
         if (r.err || !ks->name || schema_put_ks(s, ks) < 0) {
             schema_ks_free(ks);
             if (!r.err) r.err = 2;

@@ -48,6 +48,14 @@ struct schema_opt {
     int32_t len;
 };
 
+/* A column dropped by ALTER TABLE (system_schema.dropped_columns). */
+struct schema_dropped {
+    char *name;
+    struct type *type;
+    int64_t time_us;
+    enum schema_col_kind kind;
+};
+
 /* A user-defined type (CREATE TYPE). */
 struct schema_udt {
     char *name;
@@ -77,6 +85,8 @@ struct schema_table {
     int default_ttl;         /* cached from opts: default_time_to_live */
     int gc_grace;            /* cached from opts: gc_grace_seconds */
     int is_counter;          /* has counter columns */
+    int n_dropped;
+    struct schema_dropped *dropped;
 };
 
 struct schema_keyspace {
@@ -125,6 +135,10 @@ struct schema_table *schema_table_new(const char *name);
 int schema_table_add_column(struct schema_table *t, const char *name, const struct type *type,
                             enum schema_col_kind kind, int position, int desc);
 void schema_table_sort_columns(struct schema_table *t); /* invariant (3) */
+/* Records (or refreshes) a dropped column; forgets it when re-added. */
+int schema_table_add_dropped(struct schema_table *t, const char *name, const struct type *type,
+                             enum schema_col_kind kind, int64_t time_us);
+void schema_table_forget_dropped(struct schema_table *t, const char *name);
 int schema_table_set_opt(struct schema_table *t, const char *name, const void *val, int32_t len);
 const struct schema_opt *schema_table_opt(const struct schema_table *t, const char *name);
 void schema_table_free(struct schema_table *t);

@@ -42,13 +42,16 @@ int sp_consistency(const struct schema_keyspace *ks, uint16_t cl, int is_write, 
         *required = 1;
         *alive = 1; /* a hint counts */
         return 0;
-    case 0x0001: *required = 1; break;                     /* ONE */
-    case 0x0002: *required = 2; break;                     /* TWO */
-    case 0x0003: *required = 3; break;                     /* THREE */
-    case 0x0004: *required = rf / 2 + 1; break;            /* QUORUM */
-    case 0x0005: *required = rf; break;                    /* ALL */
-    case 0x0006: *required = local / 2 + 1; *alive = local < nodes ? local : nodes; break;
-    case 0x0007:                                           /* EACH_QUORUM */
+    case 0x0001: *required = 1; break;          /* ONE */
+    case 0x0002: *required = 2; break;          /* TWO */
+    case 0x0003: *required = 3; break;          /* THREE */
+    case 0x0004: *required = rf / 2 + 1; break; /* QUORUM */
+    case 0x0005: *required = rf; break;         /* ALL */
+    case 0x0006:
+        *required = local / 2 + 1;
+        *alive = local < nodes ? local : nodes;
+        break;
+    case 0x0007: /* EACH_QUORUM */
         if (!is_write) {
             *msg = "EACH_QUORUM ConsistencyLevel is only supported for writes";
             return -1;
@@ -64,7 +67,10 @@ int sp_consistency(const struct schema_keyspace *ks, uint16_t cl, int is_write, 
         }
         *required = rf / 2 + 1;
         break;
-    case 0x000A: *required = 1; *alive = local < nodes ? local : nodes; break; /* LOCAL_ONE */
+    case 0x000A:
+        *required = 1;
+        *alive = local < nodes ? local : nodes;
+        break; /* LOCAL_ONE */
     default: *msg = "Unknown consistency level"; return -1;
     }
     if (local_ks) { /* local system tables: this node is the replica */
@@ -82,7 +88,8 @@ static void on_home(struct shard *s, void *arg);
 
 static void advance(struct shard *s, struct sp_write *w)
 {
-    while (w->idx < w->n && w->items[w->idx].owner == s->id) w->idx++;
+    while (w->idx < w->n && w->items[w->idx].owner == s->id)
+        w->idx++;
     if (w->rc == 0 && w->idx < w->n) {
         if (shard_send(s, w->items[w->idx].owner, on_hop, w) == 0) return;
         w->rc = 0x0000;
@@ -151,7 +158,8 @@ int sp_write_start(struct shard *s, struct sp_write *w)
     w->pending = 0;
     w->rc = 0;
     w->msg[0] = 0;
-    for (int i = 0; i < w->n; i++) w->items[i].owner = db_shard_of(w->items[i].m->token, s->n_shards);
+    for (int i = 0; i < w->n; i++)
+        w->items[i].owner = db_shard_of(w->items[i].m->token, s->n_shards);
     /* stable enough: mutations of one partition were merged by the caller */
     qsort(w->items, (size_t)w->n, sizeof(*w->items), cmp_owner);
     if (w->schema) schema_ref(w->schema);

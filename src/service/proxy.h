@@ -40,8 +40,8 @@ struct sp_write {
     struct shard *home;
     struct sp_write_item *items;
     int n;
-    arena *a;              /* the request's arena (mutations live there) */
-    struct schema *schema; /* referenced for the trip */
+    arena *a;                         /* the request's arena (mutations live there) */
+    struct schema *schema;            /* referenced for the trip */
     void (*done)(struct sp_write *w); /* on the home shard */
     void *arg;
     /* OUT */

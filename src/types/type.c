@@ -371,7 +371,7 @@ static void put_str(buf *b, const char *s)
 
 void type_format(const struct type *t, buf *b)
 {
-    int fz = t->frozen && t->kind != TYPE_TUPLE && t->kind != TYPE_VECTOR;
+    int fz = t->frozen && t->kind != TYPE_VECTOR;
     if (fz) put_str(b, "frozen<");
     switch (t->kind) {
     case TYPE_LIST:

@@ -211,7 +211,7 @@ def test_full_scan_in_token_order(session, unique_keyspace):
 def test_text_key_token_order(session, unique_keyspace):
     ks = unique_keyspace
     session.execute("CREATE TABLE %s.t (k text, c int, PRIMARY KEY (k, c))" % ks)
-    keys = ["", "a", "b", "ab", "ünï", "x" * 100, "key-%d" % 17, "🎉"]
+    keys = ["a", "b", "ab", "ünï", "x" * 100, "key-%d" % 17, "🎉"]  # "" is not a valid key
     for i, k in enumerate(keys):
         session.execute("INSERT INTO %s.t (k, c) VALUES (%%s, %%s)" % ks, (k, i))
     got = [r.k for r in session.execute("SELECT k FROM %s.t" % ks)]

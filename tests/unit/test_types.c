@@ -1006,9 +1006,10 @@ static void test_build(void **st)
     struct type_val te[4] = {V("00000001"), V(NULL), V("01"), V("00")};
     build_ok(t, te, 3, "00000004 00000001 ffffffff 00000001 01");
     build_ok(t, te, 1, "00000004 00000001");
-    build_err(t, te, 4,
-              "Invalid tuple literal for col: too many elements. Type tuple<int, text, boolean> "
-              "expects 3 but got 4");
+    build_err(
+        t, te, 4,
+        "Invalid tuple literal for col: too many elements. Type frozen<tuple<int, text, boolean>> "
+        "expects 3 but got 4");
     te[2] = V("0101");
     build_err(t, te, 3, "Expected 1 or 0 byte value (2)");
 
