@@ -11,6 +11,7 @@
  * Paging state (opaque to clients): "RDBP" u32:offset of the next row.
  */
 #include "cql/cql_int.h"
+#include "db/db.h"
 #include "db/systab.h"
 #include "util/mem.h"
 
@@ -276,6 +277,8 @@ struct gather {
     int pending;
     int n;
     struct systab_client *all;
+    int n_t;
+    struct systab_table_stat *tables;
 };
 
 struct gather_part {
@@ -283,9 +286,17 @@ struct gather_part {
     int n;
     struct systab_client *rows; /* heap; strings point into names */
     char (*names)[3][64];       /* driver name, version, user name copies */
+    int n_t;
+    struct systab_table_stat *tables; /* heap */
 };
 
-static int select_rows(struct cql_exec *x, const struct systab_client *clients, int n_clients);
+static int select_rows(struct cql_exec *x, const struct systab_extra *ex);
+
+static void gathered(struct gather *g)
+{
+    struct systab_extra ex = {g->all, g->n, g->tables, g->n_t};
+    select_rows(&g->x, &ex);
+}
 
 static void on_clients_reply(struct shard *s, void *arg)
 {
@@ -309,11 +320,20 @@ static void on_clients_reply(struct shard *s, void *arg)
         g->all = all;
         g->n += part->n;
     }
+    struct systab_table_stat *ts =
+        arena_alloc(&r->arena, sizeof(*ts) * (size_t)(g->n_t + part->n_t ? g->n_t + part->n_t : 1));
+    if (ts) {
+        if (g->n_t) memcpy(ts, g->tables, sizeof(*ts) * (size_t)g->n_t);
+        if (part->n_t) memcpy(ts + g->n_t, part->tables, sizeof(*ts) * (size_t)part->n_t);
+        g->tables = ts;
+        g->n_t += part->n_t;
+    }
     mem_free(part->rows);
     mem_free(part->names);
+    mem_free(part->tables);
     mem_free(part);
     if (--g->pending) return;
-    select_rows(&g->x, g->all, g->n);
+    gathered(g);
     r->done(r);
 }
 
@@ -340,6 +360,10 @@ static void on_clients_request(struct shard *s, void *arg)
     } else {
         part->n = 0;
     }
+    int nt = db_table_stats(s, NULL, 0);
+    part->tables = mem_calloc((size_t)(nt ? nt : 1), sizeof(*part->tables));
+    part->n_t = part->tables ? db_table_stats(s, part->tables, nt) : 0;
+    if (part->n_t > nt) part->n_t = nt;
     shard_send(s, part->g->x.r->shard->id, on_clients_reply, part);
 }
 
@@ -362,7 +386,7 @@ static int gather_clients(struct cql_exec *x)
             /* cannot happen without OOM; count it as an empty answer */
             mem_free(part);
             if (--g->pending == 0) {
-                select_rows(&g->x, g->all, g->n);
+                gathered(g);
                 return CQL_DONE;
             }
             continue;
@@ -377,12 +401,12 @@ int stmt_select(struct cql_exec *x)
     const struct schema_table *t = resolve_table(x->r, &x->stmt->select.table, &ks);
     if (!t) return CQL_DONE;
     if (!t->is_virtual) return stmt_select_table(x, ks, t);
-    if (t->vtab == VT_CLIENTS) return gather_clients(x);
-    select_rows(x, NULL, 0);
+    if (t->vtab == VT_CLIENTS || t->vtab == VT_SHARD_TABLES) return gather_clients(x);
+    select_rows(x, NULL);
     return CQL_DONE;
 }
 
-static int select_rows(struct cql_exec *x, const struct systab_client *clients, int n_clients)
+static int select_rows(struct cql_exec *x, const struct systab_extra *ex)
 {
     struct cql_req *r = x->r;
     const struct cql_select *sel = &x->stmt->select;
@@ -403,7 +427,7 @@ static int select_rows(struct cql_exec *x, const struct systab_client *clients, 
     if (sel->limit && int_term(x, sel->limit, "limit", &limit) < 0) return CQL_DONE;
 
     struct db_rows rows;
-    if (systab_scan(sp_schema(r->shard), ks, t, clients, n_clients, &r->arena, &rows) < 0) {
+    if (systab_scan(sp_schema(r->shard), ks, t, ex, &r->arena, &rows) < 0) {
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
         return CQL_DONE;
     }

@@ -2,6 +2,7 @@
  * db.c -- see db.h.
  */
 #include "db/db.h"
+#include "db/systab.h"
 #include "storage/commitlog/clog.h"
 #include "types/value.h"
 #include "util/log.h"
@@ -93,6 +94,19 @@ struct memtable *db_memtable(struct shard *s, const struct schema_table *t)
 {
     struct db_table_rt *rt = get_rt(s->db, t->id);
     return rt ? rt->mt : NULL;
+}
+
+int db_table_stats(struct shard *s, struct systab_table_stat *out, int cap)
+{
+    struct db_shard *d = s->db;
+    if (!d) return 0;
+    for (int i = 0; i < d->n_tables && i < cap; i++) {
+        memcpy(out[i].id, d->tables[i].id, 16);
+        out[i].shard = s->id;
+        out[i].partitions = (int64_t)memt_partitions(d->tables[i].mt);
+        out[i].memtable_bytes = (int64_t)memt_bytes(d->tables[i].mt);
+    }
+    return d->n_tables;
 }
 
 void db_schema_changed(struct shard *s, const struct schema *schema)

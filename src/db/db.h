@@ -52,6 +52,11 @@ int db_apply(struct shard *s, const struct schema_table *t, struct db_mutation *
 /* Drops every row of table t on this shard, durably. done as db_apply. */
 int db_truncate(struct shard *s, const struct schema_table *t, db_done_fn done, void *arg);
 
+/* This shard's per-table figures (system_views.shard_tables): fills up to
+ * cap entries, returns how many tables it holds. */
+struct systab_table_stat;
+int db_table_stats(struct shard *s, struct systab_table_stat *out, int cap);
+
 /* Frees the memtables of tables the schema no longer has. */
 void db_schema_changed(struct shard *s, const struct schema *schema);
 

@@ -430,9 +430,23 @@ static int sort_rows(struct db_rows *r, const struct schema_table *t, arena *a)
     return 0;
 }
 
+static void gen_shard_tables(struct gen *g, const struct schema *s, const struct systab_extra *ex)
+{
+    for (int i = 0; ex && i < ex->n_tables; i++) {
+        struct schema_keyspace *ks;
+        const struct schema_table *t = schema_find_table_by_id(s, ex->tables[i].id, &ks);
+        if (!t || row_begin(g)) continue;
+        set_text(g, "keyspace_name", ks->name);
+        set_text(g, "table_name", t->name);
+        set_int(g, "shard", ex->tables[i].shard);
+        set_bigint(g, "partitions", ex->tables[i].partitions);
+        set_bigint(g, "memtable_bytes", ex->tables[i].memtable_bytes);
+    }
+}
+
 int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
-                const struct schema_table *t, const struct systab_client *clients, int n_clients,
-                arena *a, struct db_rows *out)
+                const struct schema_table *t, const struct systab_extra *ex, arena *a,
+                struct db_rows *out)
 {
     memset(out, 0, sizeof(*out));
     out->n_cols = t->n_cols;
@@ -446,7 +460,10 @@ int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
     case VT_VS_KEYSPACES: gen_keyspaces(&g, s, 1); break;
     case VT_VS_TABLES: gen_tables(&g, s, 1); break;
     case VT_VS_COLUMNS: gen_columns(&g, s, 1); break;
-    case VT_CLIENTS: gen_clients(&g, clients, n_clients); break;
+    case VT_CLIENTS:
+        if (ex) gen_clients(&g, ex->clients, ex->n_clients);
+        break;
+    case VT_SHARD_TABLES: gen_shard_tables(&g, s, ex); break;
     case VT_SS_DROPPED_COLUMNS: gen_dropped(&g, s); break;
     case VT_SS_TYPES: gen_types(&g, s); break;
     default: break; /* peers (one node), UDTs/functions/...: no rows yet */

@@ -37,10 +37,26 @@ struct systab_client {
     const char *stage, *driver_name, *driver_version, *username;
 };
 
+/* One table's data on one shard (system_views.shard_tables). */
+struct systab_table_stat {
+    uint8_t id[16];
+    int shard;
+    int64_t partitions;
+    int64_t memtable_bytes;
+};
+
+/* Facts gathered from every shard for the per-shard views. */
+struct systab_extra {
+    const struct systab_client *clients;
+    int n_clients;
+    const struct systab_table_stat *tables;
+    int n_tables;
+};
+
 /* Produces every row of virtual table t of keyspace ks. 0 ok, -1 OOM. */
 int systab_scan(const struct schema *s, const struct schema_keyspace *ks,
-                const struct schema_table *t, const struct systab_client *clients, int n_clients,
-                arena *a, struct db_rows *out);
+                const struct schema_table *t, const struct systab_extra *ex, arena *a,
+                struct db_rows *out);
 
 /* Cell encoders (arena-allocated value bytes). NULL on OOM. */
 int db_cell_text(arena *a, db_val *c, const char *s);

@@ -153,6 +153,12 @@ static const struct builtin_table builtin_tables[] = {
       "driver_version text", "hostname text", "protocol_version int", "request_count bigint",
       "shard int", "ssl_cipher_suite text", "ssl_enabled boolean", "ssl_protocol text",
       "username text"}},
+    {"system_views",
+     "shard_tables",
+     "ringdb: each table's data on each shard",
+     VT_SHARD_TABLES,
+     {"keyspace_name text pk", "table_name text ck", "shard int ck", "memtable_bytes bigint",
+      "partitions bigint"}},
 };
 
 static const struct {

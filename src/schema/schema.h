@@ -191,6 +191,7 @@ enum schema_vtab {
     VT_VS_TABLES,
     VT_VS_COLUMNS,
     VT_CLIENTS,
+    VT_SHARD_TABLES,
     VT_EMPTY, /* system tables that exist but hold nothing yet */
 };
 
