@@ -264,6 +264,93 @@ static int multi_in_values(struct cql_exec *x, const struct schema_table *t,
     return 0;
 }
 
+static struct col_filter *new_filter(struct cql_req *r, struct restrictions *rs)
+{
+    struct col_filter *nf = arena_alloc(&r->arena, sizeof(*nf) * (size_t)(rs->n_filters + 1));
+    if (!nf) return NULL;
+    if (rs->n_filters) memcpy(nf, rs->filters, sizeof(*nf) * (size_t)rs->n_filters);
+    rs->filters = nf;
+    struct col_filter *f = &nf[rs->n_filters++];
+    memset(f, 0, sizeof(*f));
+    return f;
+}
+
+/* A filtering condition on column ci (regular, static, or a clustering or
+ * partition column outside what the key restrictions cover). */
+static int add_filter(struct cql_exec *x, const struct schema_table *t, struct restrictions *rs,
+                      int ci, const struct cql_relation *rel)
+{
+    struct cql_req *r = x->r;
+    const struct schema_column *c = &t->cols[ci];
+    const struct type *ty = c->type;
+    const struct type *vt = ty;
+    int is_map = ty->kind == TYPE_MAP,
+        is_coll = is_map || ty->kind == TYPE_LIST || ty->kind == TYPE_SET;
+    if (rel->kind == CQL_REL_MAP_ELEMENT) {
+        if (!is_map) {
+            cql_error(r, PROTO_ERR_INVALID, "Column %s cannot be used as a map", c->name);
+            return -1;
+        }
+        vt = ty->params[1];
+    } else if (rel->op == CQL_OP_CONTAINS) {
+        if (!is_coll) {
+            cql_error(r, PROTO_ERR_INVALID, "Cannot use CONTAINS on non-collection column %s",
+                      c->name);
+            return -1;
+        }
+        vt = is_map ? ty->params[1] : ty->params[0];
+    } else if (rel->op == CQL_OP_CONTAINS_KEY) {
+        if (!is_map) {
+            cql_error(r, PROTO_ERR_INVALID, "Cannot use CONTAINS KEY on non-map column %s",
+                      c->name);
+            return -1;
+        }
+        vt = ty->params[0];
+    } else if (rel->op == CQL_OP_LIKE || rel->op == CQL_OP_IS_NOT) {
+        cql_error(r, PROTO_ERR_INVALID, "%s restrictions are not supported yet by ringdb",
+                  op_text(rel->op));
+        return -1;
+    } else if (is_coll && !ty->frozen) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Collection column '%s' (%s) cannot be restricted by a "
+                  "'%s' relation",
+                  c->name,
+                  ty->kind == TYPE_MAP   ? "map"
+                  : ty->kind == TYPE_SET ? "set"
+                                         : "list",
+                  op_text(rel->op));
+        return -1;
+    }
+    struct col_filter *f = new_filter(r, rs);
+    if (!f) return -1;
+    f->ci = ci;
+    f->op = rel->op;
+    if (rel->kind == CQL_REL_MAP_ELEMENT) {
+        f->has_key = 1;
+        if (cql_encode_term(x, rel->key, ty->params[0], c->name, &f->key) < 0) return -1;
+        if (f->key.len < 0) {
+            cql_error(r, PROTO_ERR_INVALID, "Invalid null map key for column %s", c->name);
+            return -1;
+        }
+    }
+    if (rel->op == CQL_OP_IN) {
+        struct key_values kv;
+        if (values_of(x, rel, c, &kv) < 0) return -1;
+        f->vals = kv.v;
+        f->n_vals = kv.n;
+        return 0;
+    }
+    f->vals = arena_alloc(&r->arena, sizeof(proto_value));
+    if (!f->vals) return -1;
+    if (cql_encode_term(x, rel->value, vt, c->name, &f->vals[0]) < 0) return -1;
+    if (f->vals[0].len == PROTO_VALUE_UNSET) {
+        cql_error(r, PROTO_ERR_INVALID, "Invalid unset value for column %s", c->name);
+        return -1;
+    }
+    f->n_vals = 1;
+    return 0;
+}
+
 int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                      struct cql_relation *const *where, int n_where, int mode, bool allow_filtering,
                      struct restrictions *rs)
@@ -412,13 +499,25 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
             }
             continue;
         }
-        if (rel->kind != CQL_REL_SINGLE) {
-            if (!allow_filtering && mode == 0) {
-                cql_error(r, PROTO_ERR_INVALID, FILTERING_MSG);
+        if (rel->kind == CQL_REL_CUSTOM) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Custom index expressions are not supported yet by "
+                      "ringdb");
+            return -1;
+        }
+        if (rel->kind == CQL_REL_MAP_ELEMENT) {
+            int mi = col_idx(t, rel->columns[0]);
+            if (mi < 0) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", rel->columns[0]);
                 return -1;
             }
-            cql_error(r, PROTO_ERR_INVALID, "This kind of relation is not supported yet by ringdb");
-            return -1;
+            if (mode != 0) {
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Non PRIMARY KEY columns found in where clause: %s ", rel->columns[0]);
+                return -1;
+            }
+            if (add_filter(x, t, rs, mi, rel) < 0) return -1;
+            continue;
         }
         int ci = col_idx(t, rel->columns[0]);
         if (ci < 0) {
@@ -498,34 +597,7 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                       c->name);
             return -1;
         }
-        {
-            struct col_filter *nf =
-                arena_alloc(&r->arena, sizeof(*nf) * (size_t)(rs->n_filters + 1));
-            if (!nf) return -1;
-            if (rs->n_filters) memcpy(nf, rs->filters, sizeof(*nf) * (size_t)rs->n_filters);
-            struct col_filter *f = &nf[rs->n_filters];
-            f->ci = ci;
-            f->op = rel->op;
-            f->n_vals = 0;
-            f->vals = NULL;
-            if (rel->op == CQL_OP_IN) {
-                struct key_values kv;
-                if (values_of(x, rel, c, &kv) < 0) return -1;
-                f->vals = kv.v;
-                f->n_vals = kv.n;
-            } else if (rel->op <= CQL_OP_NEQ) {
-                f->vals = arena_alloc(&r->arena, sizeof(proto_value));
-                if (!f->vals) return -1;
-                if (cql_encode_term(x, rel->value, c->type, c->name, &f->vals[0]) < 0) return -1;
-                f->n_vals = 1;
-            } else {
-                cql_error(r, PROTO_ERR_INVALID, "%s restrictions are not supported yet by ringdb",
-                          op_text(rel->op));
-                return -1;
-            }
-            rs->filters = nf;
-            rs->n_filters++;
-        }
+        if (add_filter(x, t, rs, ci, rel) < 0) return -1;
     }
     /* partition key completeness */
     int n_pk_set = 0;
@@ -564,7 +636,8 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                     arena_alloc(&r->arena, sizeof(*nf) * (size_t)(rs->n_filters + 1));
                 if (!nf) return -1;
                 if (rs->n_filters) memcpy(nf, rs->filters, sizeof(*nf) * (size_t)rs->n_filters);
-                nf[rs->n_filters] = (struct col_filter){k, CQL_OP_IN, rs->pk[k].v, rs->pk[k].n};
+                nf[rs->n_filters] = (struct col_filter){
+                    .ci = k, .op = CQL_OP_IN, .vals = rs->pk[k].v, .n_vals = rs->pk[k].n};
                 rs->filters = nf;
                 rs->n_filters++;
             }
@@ -599,8 +672,54 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
         for (int j = k; j < slice_col + covered && j < t->n_ck; j++)
             k = j + 1;
     }
+    int first_unrestricted = k;
     for (int j = k; j < t->n_ck; j++) {
         if (!ck_state[j]) continue;
+        if (mode == 0 && allow_filtering) {
+            /* a clustering column past the usable prefix: filter on it */
+            if (ck_state[j] == 1) {
+                struct col_filter *f = new_filter(r, rs);
+                if (!f) return -1;
+                f->ci = t->n_pk + j;
+                f->op = CQL_OP_IN;
+                f->vals = rs->ck[j].v;
+                f->n_vals = rs->ck[j].n;
+                if (rs->mi_ncols && j >= rs->mi_pos && j < rs->mi_pos + rs->mi_ncols) {
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Multi-column IN restrictions on clustering "
+                              "columns need the preceding columns restricted");
+                    return -1;
+                }
+            } else if (j == slice_col) {
+                if (n_lo > 1 || n_hi > 1) {
+                    cql_error(r, PROTO_ERR_INVALID,
+                              "Filtering with multi-column slices is not "
+                              "supported yet by ringdb");
+                    return -1;
+                }
+                if (lo) {
+                    struct col_filter *f = new_filter(r, rs);
+                    if (!f) return -1;
+                    f->ci = t->n_pk + j;
+                    f->op = lo_incl ? CQL_OP_GTE : CQL_OP_GT;
+                    f->vals = arena_alloc(&r->arena, sizeof(proto_value));
+                    if (!f->vals) return -1;
+                    f->vals[0] = (proto_value){lo[0].p, lo[0].len};
+                    f->n_vals = 1;
+                }
+                if (hi) {
+                    struct col_filter *f = new_filter(r, rs);
+                    if (!f) return -1;
+                    f->ci = t->n_pk + j;
+                    f->op = hi_incl ? CQL_OP_LTE : CQL_OP_LT;
+                    f->vals = arena_alloc(&r->arena, sizeof(proto_value));
+                    if (!f->vals) return -1;
+                    f->vals[0] = (proto_value){hi[0].p, hi[0].len};
+                    f->n_vals = 1;
+                }
+            }
+            continue;
+        }
         const char *prev = t->cols[t->n_pk + j - 1].name;
         if (j > 0 && ck_state[j - 1] == 2 && !(mode == 0 && allow_filtering)) {
             cql_error(r, PROTO_ERR_INVALID,
@@ -616,11 +735,8 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                       t->cols[t->n_pk + j].name, prev);
             return -1;
         }
-        cql_error(r, PROTO_ERR_INVALID,
-                  "Filtering on clustering columns is not supported yet by "
-                  "ringdb");
-        return -1;
     }
+    (void)first_unrestricted;
     if (mode == 0 && !rs->pk_restricted && !allow_filtering &&
         (rs->n_ck_eq || rs->has_slice || rs->n_filters)) {
         cql_error(r, PROTO_ERR_INVALID, FILTERING_MSG);

@@ -20,9 +20,11 @@ struct key_values {
 /* A regular/static column condition (needs ALLOW FILTERING). */
 struct col_filter {
     int ci;
-    enum cql_op op;
-    proto_value *vals;
+    enum cql_op op;    /* = != < <= > >= IN CONTAINS CONTAINS_KEY */
+    proto_value *vals; /* typed as the column, or its element/key/value for CONTAINS and m[k] */
     int n_vals;
+    int has_key; /* m['k'] op v: the map key in `key` */
+    proto_value key;
 };
 
 struct restrictions {

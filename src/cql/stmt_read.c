@@ -151,12 +151,74 @@ static void put_cell_value(struct trip *tr, const struct schema_column *c, const
     buf_patch_be32(b, len_off, (uint32_t)(b->len - start));
 }
 
+static int op_holds(enum cql_op op, int cmp)
+{
+    return (op == CQL_OP_EQ && cmp == 0) || (op == CQL_OP_LT && cmp < 0) ||
+           (op == CQL_OP_LTE && cmp <= 0) || (op == CQL_OP_GT && cmp > 0) ||
+           (op == CQL_OP_GTE && cmp >= 0) || (op == CQL_OP_NEQ && cmp != 0);
+}
+
+static int eq_any(const struct type *t, db_val v, const struct col_filter *f)
+{
+    for (int k = 0; k < f->n_vals; k++)
+        if (f->vals[k].len >= 0 && type_compare(t, v.p, v.len, f->vals[k].p, f->vals[k].len) == 0)
+            return 1;
+    return 0;
+}
+
+/* CONTAINS, CONTAINS KEY and m[k] op v on a collection column: over its
+ * cells when not frozen, over its value's elements when frozen. */
+static int collection_pass(const struct schema_column *c, const struct col_filter *f,
+                           const struct db_rcol *rc)
+{
+    const struct type *ty = c->type;
+    int is_map = ty->kind == TYPE_MAP;
+    const struct type *kt = ty->params[0], *vt = is_map ? ty->params[1] : ty->params[0];
+    if (!rc || rc->n == 0) return 0;
+    if (!ty->frozen) {
+        for (int i = 0; i < rc->n; i++) {
+            const struct db_cell *cell = &rc->cells[i];
+            db_val key = cell->path, val = ty->kind == TYPE_SET ? cell->path : cell->value;
+            if (f->has_key) {
+                if (type_compare(kt, key.p, key.len, f->key.p, f->key.len) != 0) continue;
+                return f->vals[0].len >= 0 &&
+                       op_holds(f->op,
+                                type_compare(vt, val.p, val.len, f->vals[0].p, f->vals[0].len));
+            }
+            if (f->op == CQL_OP_CONTAINS_KEY ? eq_any(kt, key, f) : eq_any(vt, val, f)) return 1;
+        }
+        return 0;
+    }
+    struct type_iter it;
+    struct type_val e, ev;
+    if (type_iter_init(&it, ty, rc->cells[0].value.p, rc->cells[0].value.len) < 0) return 0;
+    while (type_iter_next(&it, &e) > 0) {
+        db_val key = {e.p, e.len}, val = key;
+        if (is_map) {
+            if (type_iter_next(&it, &ev) <= 0) break;
+            val = (db_val){ev.p, ev.len};
+        }
+        if (f->has_key) {
+            if (type_compare(kt, key.p, key.len, f->key.p, f->key.len) != 0) continue;
+            return f->vals[0].len >= 0 &&
+                   op_holds(f->op, type_compare(vt, val.p, val.len, f->vals[0].p, f->vals[0].len));
+        }
+        if (f->op == CQL_OP_CONTAINS_KEY ? eq_any(kt, key, f) : eq_any(vt, val, f)) return 1;
+    }
+    return 0;
+}
+
 static int filters_pass(struct trip *tr, const struct db_rrow *row, const struct db_rrow *srow)
 {
     const struct schema_table *t = tr->t;
     for (int i = 0; i < tr->rs.n_filters; i++) {
         const struct col_filter *f = &tr->rs.filters[i];
         const struct schema_column *c = &t->cols[f->ci];
+        if (f->has_key || f->op == CQL_OP_CONTAINS || f->op == CQL_OP_CONTAINS_KEY) {
+            const struct db_rrow *src = c->kind == COL_STATIC ? srow : row;
+            if (!collection_pass(c, f, src ? &src->cols[f->ci] : NULL)) return 0;
+            continue;
+        }
         db_val v = {NULL, -1};
         if (c->kind == COL_PARTITION_KEY) {
             v = tr->cur_pk[c->position];
@@ -167,18 +229,12 @@ static int filters_pass(struct trip *tr, const struct db_rrow *row, const struct
             if (src && src->cols[f->ci].n == 1) v = src->cols[f->ci].cells[0].value;
         }
         if (v.len < 0) return 0;
-        int ok = 0;
-        if (f->op == CQL_OP_IN || f->op == CQL_OP_EQ) {
-            for (int k = 0; k < f->n_vals && !ok; k++)
-                ok = f->vals[k].len >= 0 &&
-                     type_compare(c->type, v.p, v.len, f->vals[k].p, f->vals[k].len) == 0;
-        } else {
-            if (f->vals[0].len < 0) return 0;
-            int cmp = type_compare(c->type, v.p, v.len, f->vals[0].p, f->vals[0].len);
-            ok = (f->op == CQL_OP_LT && cmp < 0) || (f->op == CQL_OP_LTE && cmp <= 0) ||
-                 (f->op == CQL_OP_GT && cmp > 0) || (f->op == CQL_OP_GTE && cmp >= 0) ||
-                 (f->op == CQL_OP_NEQ && cmp != 0);
-        }
+        int ok;
+        if (f->op == CQL_OP_IN || f->op == CQL_OP_EQ)
+            ok = eq_any(c->type, v, f);
+        else
+            ok = f->vals[0].len >= 0 &&
+                 op_holds(f->op, type_compare(c->type, v.p, v.len, f->vals[0].p, f->vals[0].len));
         if (!ok) return 0;
     }
     return 1;
