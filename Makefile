@@ -15,7 +15,7 @@ COMMON  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-par
 RELFLAGS  := -O2 -g
 TESTFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined -DRINGDB_TEST_BUILD
-LIBS    := -lyaml -llz4 -lsnappy -lcrypto -lcrypt -lpthread -lm
+LIBS    := -lyaml -llz4 -lzstd -lsnappy -lcrypto -lcrypt -lpthread -lm
 
 LIB_SRC  := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 TOOLS    := $(notdir $(wildcard tools/*))

@@ -40,6 +40,12 @@ struct cql_exec {
     const char *query;                 /* text, for prepared ids (may be NULL) */
     int is_execute;                    /* EXECUTE: honour skip_metadata */
     const uint8_t *result_metadata_id; /* v5 EXECUTE: the client's id (16 bytes) or NULL */
+    /* PREPARE of a SELECT: the selection planner records here the type and
+     * name of each bind marker in the selection (indexed like stmt->binds) */
+    struct cql_marker_spec {
+        const struct type *type;
+        const char *name;
+    } * markers;
 };
 
 /* A prepared statement, cached per shard. */
@@ -60,6 +66,9 @@ struct cql_shard {
 };
 
 /* errors */
+struct cql_func;
+/* FunctionFailure (0x1400) for a failed call of f, with Cassandra's message. */
+void cql_error_function_failure(struct cql_req *r, const struct cql_func *f, const char *msg);
 void cql_error_already_exists(struct cql_req *r, const char *ks, const char *table, const char *fmt,
                               ...) __attribute__((format(printf, 4, 5)));
 

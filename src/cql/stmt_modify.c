@@ -13,6 +13,7 @@
  * DB_OP_* cells resolved by the owner.
  */
 #include "cql/restrict.h"
+#include "types/json.h"
 #include "db/db.h"
 #include "service/proxy.h"
 #include "types/value.h"
@@ -544,6 +545,94 @@ static int check_counter_kind(struct mod *md, const struct schema_table *t, int 
     return 0;
 }
 
+/* INSERT JSON: the columns the document names (keys as Cassandra reads
+ * them: lower-cased unless double-quoted), encoded; absent columns are
+ * null (DEFAULT NULL) or unset (DEFAULT UNSET; key columns always appear,
+ * so that a missing one is reported like a null or unset key). */
+static int json_columns(struct mod *md, const struct cql_insert *in, const struct schema_table *t,
+                        const struct schema_column **cols, proto_value *vals, int *n)
+{
+    struct cql_req *r = md->x->r;
+    proto_value doc;
+    char err[512];
+    if (encode(md, in->json_value, type_native(TYPE_VARCHAR), "[json]", &doc) < 0) return -1;
+    if (doc.len < 0) {
+        cql_error(r, PROTO_ERR_INVALID, "Got null for INSERT JSON values");
+        return -1;
+    }
+    struct json_val *root;
+    if (json_parse((const char *)doc.p, (size_t)doc.len, &r->arena, &root, err, sizeof(err)) !=
+        TYPE_OK) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Could not decode JSON string as a map: %s. (String was: "
+                  "%.*s)",
+                  err, (int)(doc.len > 1000 ? 1000 : doc.len), (const char *)doc.p);
+        return -1;
+    }
+    if (root->kind == JSON_NULL) {
+        cql_error(r, PROTO_ERR_INVALID, "Got null for INSERT JSON values");
+        return -1;
+    }
+    if (root->kind != JSON_OBJECT) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Could not decode JSON string as a map: value is not a "
+                  "JSON object. (String was: %.*s)",
+                  (int)(doc.len > 1000 ? 1000 : doc.len), (const char *)doc.p);
+        return -1;
+    }
+    for (size_t i = 0; i < root->n_items; i++) {
+        const struct json_member *m = &root->members[i];
+        char *tmp = arena_alloc(&r->arena, m->key_n + 1);
+        size_t nn;
+        if (!tmp) return oom(r);
+        const char *name = json_key_name(m->key, m->key_n, tmp, &nn);
+        int found = 0;
+        for (int c = 0; c < t->n_cols && !found; c++)
+            found = strlen(t->cols[c].name) == nn && memcmp(t->cols[c].name, name, nn) == 0;
+        if (!found) {
+            cql_error(r, PROTO_ERR_INVALID, "JSON values map contains unrecognized column: %.*s",
+                      (int)m->key_n, m->key);
+            return -1;
+        }
+    }
+    int k = 0;
+    for (int c = 0; c < t->n_cols && k < 256; c++) {
+        const struct schema_column *col = &t->cols[c];
+        int is_key = col->kind == COL_PARTITION_KEY || col->kind == COL_CLUSTERING;
+        const struct json_val *v = json_object_get_column(root, col->name, strlen(col->name));
+        proto_value pv = {NULL, in->default_unset ? PROTO_VALUE_UNSET : PROTO_VALUE_NULL};
+        if (v) {
+            buf b;
+            buf_init(&b);
+            int rc = type_from_json(col->type, v, &b, err, sizeof(err));
+            if (rc == TYPE_OK) {
+                int multi = !col->type->frozen &&
+                            (col->type->kind == TYPE_LIST || col->type->kind == TYPE_SET ||
+                             col->type->kind == TYPE_MAP);
+                pv.len = (int32_t)b.len;
+                pv.p = arena_memdup(&r->arena, b.len ? b.data : (const uint8_t *)"",
+                                    b.len ? b.len : 1);
+                if (multi && b.len >= 4 && be32(b.data) == 0) pv = (proto_value){NULL, -1};
+            } else if (rc == TYPE_JSON_NULL) {
+                pv = (proto_value){NULL, PROTO_VALUE_NULL};
+            }
+            buf_free(&b);
+            if (rc == TYPE_EINVAL) {
+                cql_error(r, PROTO_ERR_INVALID, "Error decoding JSON value for %s: %s", col->name,
+                          err);
+                return -1;
+            }
+            if (rc == TYPE_ENOMEM || (rc == TYPE_OK && !pv.p && pv.len >= 0)) return oom(r);
+        } else if (in->default_unset && !is_key) {
+            continue;
+        }
+        cols[k] = col;
+        vals[k++] = pv;
+    }
+    *n = k;
+    return 0;
+}
+
 static int build_insert(struct mod *md, const struct cql_insert *in, int64_t batch_ts, int btype)
 {
     struct cql_exec *x = md->x;
@@ -558,39 +647,41 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
                   "UPDATE instead");
         return -1;
     }
-    if (in->json) {
-        cql_error(r, PROTO_ERR_INVALID, "INSERT JSON is not supported yet by ringdb");
-        return -1;
-    }
     if (in->if_not_exists) {
         cql_error(r, PROTO_ERR_INVALID,
                   "Conditional updates (IF NOT EXISTS) are not supported yet "
                   "by ringdb");
         return -1;
     }
-    if (in->n_columns != in->n_values) {
-        cql_error(r, PROTO_ERR_INVALID, "Unmatched column names/values");
-        return -1;
-    }
     if (attrs(md, &in->attrs, t, batch_ts) < 0) return -1;
     proto_value vals[256];
     const struct schema_column *cols[256];
-    if (in->n_columns > 256) {
-        cql_error(r, PROTO_ERR_INVALID, "Too many columns in INSERT");
-        return -1;
-    }
-    for (int i = 0; i < in->n_columns; i++) {
-        cols[i] = schema_find_column(t, in->columns[i]);
-        if (!cols[i]) {
-            cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", in->columns[i]);
+    int n_cols;
+    if (in->json) {
+        if (json_columns(md, in, t, cols, vals, &n_cols) < 0) return -1;
+    } else {
+        if (in->n_columns != in->n_values) {
+            cql_error(r, PROTO_ERR_INVALID, "Unmatched column names/values");
             return -1;
         }
-        for (int j = 0; j < i; j++)
-            if (cols[j] == cols[i]) {
-                cql_error(r, PROTO_ERR_INVALID, "The column names contains duplicates");
+        if (in->n_columns > 256) {
+            cql_error(r, PROTO_ERR_INVALID, "Too many columns in INSERT");
+            return -1;
+        }
+        n_cols = in->n_columns;
+        for (int i = 0; i < n_cols; i++) {
+            cols[i] = schema_find_column(t, in->columns[i]);
+            if (!cols[i]) {
+                cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", in->columns[i]);
                 return -1;
             }
-        if (encode(md, in->values[i], cols[i]->type, cols[i]->name, &vals[i]) < 0) return -1;
+            for (int j = 0; j < i; j++)
+                if (cols[j] == cols[i]) {
+                    cql_error(r, PROTO_ERR_INVALID, "The column names contains duplicates");
+                    return -1;
+                }
+            if (encode(md, in->values[i], cols[i]->type, cols[i]->name, &vals[i]) < 0) return -1;
+        }
     }
     /* key columns */
     const proto_value *pk[MAX_KEY_COLS];
@@ -599,12 +690,12 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
     for (int k = 0; k < t->n_pk + t->n_ck; k++) {
         const struct schema_column *kc = &t->cols[k];
         int found = -1;
-        for (int i = 0; i < in->n_columns; i++)
+        for (int i = 0; i < n_cols; i++)
             if (cols[i] == kc) found = i;
         if (found < 0 && kc->kind == COL_CLUSTERING) {
             /* allowed when every other column written is static */
             int only_static = 1, any = 0;
-            for (int i = 0; i < in->n_columns; i++)
+            for (int i = 0; i < n_cols; i++)
                 if (cols[i]->kind == COL_REGULAR || cols[i]->kind == COL_CLUSTERING)
                     only_static = 0;
                 else if (cols[i]->kind == COL_STATIC)
@@ -621,7 +712,7 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
             int to = kc->kind == COL_PARTITION_KEY ? t->n_pk : t->n_pk + t->n_ck;
             for (int j = from; j < to; j++) {
                 int f = 0;
-                for (int i = 0; i < in->n_columns; i++)
+                for (int i = 0; i < n_cols; i++)
                     f |= cols[i] == &t->cols[j];
                 if (!f)
                     o += (size_t)snprintf(missing + o, sizeof(missing) - o, "%s%s", o ? ", " : "",
@@ -666,7 +757,7 @@ static int build_insert(struct mod *md, const struct cql_insert *in, int64_t bat
         rb->row.live_ttl = md->ttl;
         rb->row.live_ldt = md->ttl > 0 ? md->now + md->ttl : 0;
     }
-    for (int i = 0; i < in->n_columns; i++) {
+    for (int i = 0; i < n_cols; i++) {
         if (cols[i]->kind == COL_PARTITION_KEY || cols[i]->kind == COL_CLUSTERING) continue;
         struct mrow_b *target_row = rb;
         if (cols[i]->kind == COL_STATIC && !(target_row = new_rowb(md, mb, NULL, 0))) return oom(r);

@@ -17,6 +17,9 @@
  * it: no row twice, none skipped, whatever was written in between.
  */
 #include "cql/restrict.h"
+#include "cql/selection.h"
+#include "cql/functions.h"
+#include "types/json.h"
 #include "db/db.h"
 #include "service/proxy.h"
 #include "types/value.h"
@@ -26,19 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum sel_kind { SK_COLUMN, SK_WRITETIME, SK_TTL, SK_TOKEN, SK_COUNT };
-
 struct merged_row {
     size_t off, len;
     db_val *ck;
     int n_ck;
-};
-
-struct sel_item {
-    enum sel_kind kind;
-    int ci; /* column index */
-    const char *name;
-    const struct type *type;
 };
 
 struct trip {
@@ -52,9 +46,17 @@ struct trip {
     struct db_slice *slices;
     int n_slices;
     bool reversed;
-    struct sel_item *items;
-    int n_items;
-    int is_count, distinct;
+    struct selection *sel;
+    int distinct;
+    arena scratch; /* per-row temporaries of computed selectors */
+    struct sel_err err;
+    int failed; /* err is set */
+    /* aggregation: the open group and its key (partition + clustering prefix) */
+    void *group;
+    int64_t group_tok;
+    db_val group_key;
+    db_val *group_ck;
+    int64_t now_ms;
     /* partitions */
     struct pkey *keys;
     int n_keys, key_idx;
@@ -80,7 +82,6 @@ struct trip {
     int merge;
     struct merged_row *mrows;
     uint32_t cap_mrows;
-    int64_t count;
     int more;
     int oom;
     /* position of the last row returned */
@@ -100,56 +101,7 @@ struct trip {
     int stop;
 };
 
-/* ---- output of one row ---- */
-
-static void put_cell_value(struct trip *tr, const struct schema_column *c, const struct db_rcol *rc)
-{
-    buf *b = &tr->rows;
-    if (!rc || rc->n == 0) {
-        buf_put_be32(b, 0xffffffffu);
-        return;
-    }
-    const struct type *ty = c->type;
-    int complex = !ty->frozen && (ty->kind == TYPE_LIST || ty->kind == TYPE_SET ||
-                                  ty->kind == TYPE_MAP || ty->kind == TYPE_UDT);
-    if (!complex) {
-        proto_wr_bytes(b, rc->cells[0].value.p, rc->cells[0].value.len);
-        return;
-    }
-    size_t len_off = buf_skip(b, 4);
-    size_t start = b->len;
-    if (ty->kind == TYPE_UDT) {
-        /* fields in order; missing ones null, trailing nulls dropped */
-        int last = -1;
-        for (int i = 0; i < rc->n; i++)
-            if (rc->cells[i].path.len == 2 && (int)be16(rc->cells[i].path.p) > last)
-                last = be16(rc->cells[i].path.p);
-        for (int f = 0; f <= last; f++) {
-            const struct db_cell *hit = NULL;
-            for (int i = 0; i < rc->n; i++)
-                if (rc->cells[i].path.len == 2 && be16(rc->cells[i].path.p) == f)
-                    hit = &rc->cells[i];
-            if (hit)
-                proto_wr_bytes(b, hit->value.p, hit->value.len);
-            else
-                buf_put_be32(b, 0xffffffffu);
-        }
-    } else {
-        buf_put_be32(b, (uint32_t)rc->n);
-        for (int i = 0; i < rc->n; i++) {
-            const struct db_cell *cell = &rc->cells[i];
-            if (ty->kind == TYPE_LIST) {
-                proto_wr_bytes(b, cell->value.p, cell->value.len);
-            } else if (ty->kind == TYPE_SET) {
-                proto_wr_bytes(b, cell->path.p, cell->path.len);
-            } else {
-                proto_wr_bytes(b, cell->path.p, cell->path.len);
-                proto_wr_bytes(b, cell->value.p, cell->value.len);
-            }
-        }
-    }
-    buf_patch_be32(b, len_off, (uint32_t)(b->len - start));
-}
+/* ---- filtering ---- */
 
 static int op_holds(enum cql_op op, int cmp)
 {
@@ -277,64 +229,122 @@ static int cmp_merged(const void *x, const void *y)
     return c ? c : (a->off > b->off) - (a->off < b->off); /* stable */
 }
 
+static struct sel_row row_of(struct trip *tr, const struct db_rrow *row)
+{
+    return (struct sel_row){
+        .t = tr->t,
+        .pk = tr->cur_pk,
+        .token = tr->cur_tok,
+        .row = row,
+        .srow = tr->has_static ? &tr->cur_static : NULL,
+        .now = tr->now,
+        .now_ms = tr->now_ms,
+    };
+}
+
+/* Appends the open group's output row and closes it. */
+static int close_group(struct trip *tr)
+{
+    const struct selection *sel = tr->sel;
+    void *g = tr->group;
+    tr->group = NULL;
+    int rc = 0;
+    for (int i = 0; i < sel->n && rc == 0; i++) {
+        struct type_val v;
+        rc = selection_group_result(sel, g, i, tr->now_ms, &tr->scratch, &v, &tr->err);
+        if (rc == 0) proto_wr_bytes(&tr->rows, v.p, v.len);
+    }
+    selection_group_free(sel, g);
+    arena_reset(&tr->scratch);
+    if (rc < 0) {
+        tr->failed = 1;
+        return -1;
+    }
+    tr->n_rows++;
+    tr->limit_left--;
+    return 0;
+}
+
+/* Aggregation: folds the row into its group; a row of another group
+ * closes the open one first. LIMIT counts groups; PER PARTITION LIMIT
+ * counts groups with GROUP BY, rows without. Returns 1 to stop reading. */
+static int emit_grouped(struct trip *tr, const struct db_rrow *row)
+{
+    const struct selection *sel = tr->sel;
+    arena *a = &tr->x.r->arena;
+    int nck = sel->n_group_by;
+    if (tr->group && nck >= 0) {
+        int same_part = tr->group_tok == tr->cur_tok && tr->group_key.len == tr->cur_key.len &&
+                        memcmp(tr->group_key.p, tr->cur_key.p, (size_t)tr->cur_key.len) == 0;
+        int same = same_part;
+        for (int i = 0; same && i < nck; i++) {
+            db_val c = row && row->ck && i < row->n_ck ? row->ck[i] : (db_val){NULL, -1};
+            same = c.len == tr->group_ck[i].len &&
+                   (c.len <= 0 || memcmp(c.p, tr->group_ck[i].p, (size_t)c.len) == 0);
+        }
+        if (!same) {
+            if (close_group(tr) < 0) return 1;
+            if (same_part) tr->pp_left--; /* groups of this partition */
+        }
+    }
+    if (tr->limit_left <= 0 || tr->pp_left <= 0) return 1;
+    if (!tr->group) {
+        if (!(tr->group = selection_group_new(sel, a))) goto oom;
+        tr->group_tok = tr->cur_tok;
+        tr->group_key = tr->cur_key;
+        if (nck > 0) {
+            if (!(tr->group_ck = arena_alloc(a, sizeof(db_val) * (size_t)nck))) goto oom;
+            for (int i = 0; i < nck; i++) {
+                db_val c = row && row->ck && i < row->n_ck ? row->ck[i] : (db_val){NULL, -1};
+                if (c.len > 0 && !(c.p = arena_memdup(a, c.p, (size_t)c.len))) goto oom;
+                tr->group_ck[i] = c;
+            }
+        }
+        if (nck >= 0 && tr->cur_key.len > 0 &&
+            !(tr->group_key.p = arena_memdup(a, tr->cur_key.p, (size_t)tr->cur_key.len)))
+            goto oom;
+    }
+    struct sel_row sr = row_of(tr, row);
+    int rc = selection_group_add(sel, tr->group, &sr, a, &tr->scratch, &tr->err);
+    arena_reset(&tr->scratch);
+    if (rc < 0) {
+        tr->failed = 1;
+        return 1;
+    }
+    tr->cur_emitted++;
+    if (nck < 0) tr->pp_left--;
+    return 0;
+oom:
+    tr->oom = 1;
+    return 1;
+}
+
 static int emit(struct trip *tr, const struct db_rrow *row)
 {
-    const struct schema_table *t = tr->t;
+    const struct selection *sel = tr->sel;
     size_t row_start = tr->rows.len;
     const struct db_rrow *srow = tr->has_static ? &tr->cur_static : NULL;
     if (tr->rs.n_filters && !filters_pass(tr, row, srow)) return 0;
+    if (sel->has_agg) return emit_grouped(tr, row);
     if (tr->limit_left <= 0 || tr->pp_left <= 0) return 1;
-    if (tr->is_count) {
-        tr->count++;
-        tr->limit_left--;
-        tr->pp_left--;
-        tr->cur_emitted++;
-        return 0;
-    }
     if (tr->page_left <= 0) {
         tr->more = 1;
         return 1;
     }
-    for (int i = 0; i < tr->n_items; i++) {
-        const struct sel_item *it = &tr->items[i];
-        if (it->kind == SK_TOKEN) {
-            uint8_t b[8];
-            put_be64(b, (uint64_t)tr->cur_tok);
-            proto_wr_bytes(&tr->rows, b, 8);
-            continue;
-        }
-        const struct schema_column *c = &t->cols[it->ci];
-        if (c->kind == COL_PARTITION_KEY) {
-            proto_wr_bytes(&tr->rows, tr->cur_pk[c->position].p, tr->cur_pk[c->position].len);
-            continue;
-        }
-        if (c->kind == COL_CLUSTERING) {
-            if (row && row->ck && c->position < row->n_ck)
-                proto_wr_bytes(&tr->rows, row->ck[c->position].p, row->ck[c->position].len);
-            else
-                buf_put_be32(&tr->rows, 0xffffffffu);
-            continue;
-        }
-        const struct db_rrow *src = c->kind == COL_STATIC ? srow : row;
-        const struct db_rcol *rc = src ? &src->cols[it->ci] : NULL;
-        if (it->kind == SK_COLUMN) {
-            put_cell_value(tr, c, rc);
-        } else if (!rc || rc->n == 0) {
-            buf_put_be32(&tr->rows, 0xffffffffu);
-        } else if (it->kind == SK_WRITETIME) {
-            uint8_t b[8];
-            put_be64(b, (uint64_t)rc->cells[0].ts);
-            proto_wr_bytes(&tr->rows, b, 8);
-        } else { /* SK_TTL */
-            if (rc->cells[0].ttl <= 0) {
-                buf_put_be32(&tr->rows, 0xffffffffu);
-            } else {
-                uint8_t b[4];
-                int32_t left = rc->cells[0].ldt - tr->now;
-                put_be32(b, (uint32_t)(left > 0 ? left : 0));
-                proto_wr_bytes(&tr->rows, b, 4);
+    struct sel_row sr = row_of(tr, row);
+    if (sel->simple) {
+        for (int i = 0; i < sel->n; i++)
+            sel_write_column(&tr->rows, &sr, sel->simple_ci[i]);
+    } else {
+        for (int i = 0; i < sel->n; i++) {
+            struct type_val v;
+            if (selection_eval(sel, i, &sr, &tr->scratch, &v, &tr->err) < 0) {
+                tr->failed = 1;
+                return 1;
             }
+            proto_wr_bytes(&tr->rows, v.p, v.len);
         }
+        arena_reset(&tr->scratch);
     }
     if (!buf_ok(&tr->rows) || (tr->merge && remember_row(tr, row_start, row) < 0)) {
         tr->oom = 1;
@@ -412,7 +422,7 @@ static int read_partition(struct trip *tr, struct mpart *p, int64_t tok, db_val 
             .t = tr->t, .now = tr->now, .a = &tr->x.r->arena, .on_static = on_static, .arg = tr};
         if (memt_read(p, &rd) < 0) return tr->oom = 1, 1;
         int s = emit(tr, NULL);
-        return tr->more || tr->oom || tr->limit_left <= 0 ? 1 : (s && 0);
+        return tr->more || tr->oom || tr->failed || tr->limit_left <= 0 ? 1 : (s && 0);
     }
     struct db_read rd = {
         .t = tr->t,
@@ -428,12 +438,12 @@ static int read_partition(struct trip *tr, struct mpart *p, int64_t tok, db_val 
         .arg = tr,
     };
     if (memt_read(p, &rd) < 0) return tr->oom = 1, 1;
-    if (tr->more || tr->oom || tr->limit_left <= 0) return 1;
+    if (tr->more || tr->oom || tr->failed || tr->limit_left <= 0) return 1;
     /* a partition with only static content shows one row, when the query
      * does not restrict the clustering columns */
     if (tr->cur_emitted == 0 && tr->has_static && tr->n_slices == 0 && !after) {
         emit(tr, NULL);
-        if (tr->more || tr->oom || tr->limit_left <= 0) return 1;
+        if (tr->more || tr->oom || tr->failed || tr->limit_left <= 0) return 1;
     }
     return 0;
 }
@@ -442,6 +452,9 @@ static int read_partition(struct trip *tr, struct mpart *p, int64_t tok, db_val 
 
 static void on_visit(struct shard *s, void *arg);
 static void on_return(struct shard *s, void *arg);
+static int selection_specs(struct cql_req *r, const struct schema_keyspace *ks,
+                           const struct schema_table *t, const struct selection *sel, int json,
+                           struct cql_colspec **out, int *n);
 
 static void go(struct shard *s, struct trip *tr, int to)
 {
@@ -528,28 +541,85 @@ static void write_paging_state(struct trip *tr, buf *b)
     buf_put_be32(b, (uint32_t)(tr->last_pp_left > INT32_MAX ? INT32_MAX : tr->last_pp_left));
 }
 
+/* SELECT JSON: each row (the selection's values as [bytes]) becomes one
+ * text value, {"name": json, ...}; names not all lower case are quoted
+ * ("\"Foo\""), as Cassandra does. */
+static int rows_to_json(struct trip *tr)
+{
+    const struct selection *sel = tr->sel;
+    buf out, key;
+    buf_init(&out);
+    buf_init(&key);
+    const uint8_t *p = tr->rows.data;
+    for (uint32_t row = 0; row < tr->n_rows; row++) {
+        size_t len_off = buf_skip(&out, 4);
+        size_t start = out.len;
+        buf_put_u8(&out, '{');
+        for (int i = 0; i < sel->n; i++) {
+            int32_t len = (int32_t)be32(p);
+            p += 4;
+            const char *nm = sel->names[i];
+            int lower = 1;
+            for (const char *q = nm; *q; q++)
+                lower &= !(*q >= 'A' && *q <= 'Z');
+            buf_clear(&key);
+            if (!lower) buf_put_u8(&key, '"');
+            buf_put(&key, nm, strlen(nm));
+            if (!lower) buf_put_u8(&key, '"');
+            if (i) buf_put(&out, ", ", 2);
+            json_put_string(&out, (const char *)key.data, key.len);
+            buf_put(&out, ": ", 2);
+            if (type_to_json(sel->types[i], len >= 0 ? p : NULL, len, &out) == TYPE_EINVAL)
+                buf_put(&out, "null", 4);
+            if (len > 0) p += len;
+        }
+        buf_put_u8(&out, '}');
+        buf_patch_be32(&out, len_off, (uint32_t)(out.len - start));
+    }
+    buf_free(&key);
+    if (!buf_ok(&out)) {
+        buf_free(&out);
+        return -1;
+    }
+    buf_free(&tr->rows);
+    tr->rows = out;
+    return 0;
+}
+
 static void on_return(struct shard *s, void *arg)
 {
     struct trip *tr = arg;
     struct cql_req *r = tr->x.r;
+    const struct selection *sel = tr->sel;
     schema_unref(tr->schema);
-    if (tr->oom) {
+    if (sel->has_agg && !tr->oom && !tr->failed) {
+        /* the last group; without GROUP BY there is always one row */
+        if (!tr->group && sel->n_group_by < 0 && !(tr->group = selection_group_new(sel, &r->arena)))
+            tr->oom = 1;
+        if (tr->group) close_group(tr);
+    }
+    if (tr->group) selection_group_free(sel, tr->group);
+    arena_destroy(&tr->scratch);
+    if (tr->oom || tr->failed || !buf_ok(&tr->rows)) {
         buf_free(&tr->rows);
-        cql_error(r, PROTO_ERR_SERVER, "Out of memory reading %s.%s", tr->ks->name, tr->t->name);
+        if (tr->failed && tr->err.f)
+            cql_error_function_failure(r, tr->err.f, tr->err.msg);
+        else if (tr->failed)
+            cql_error(r, PROTO_ERR_SERVER, "%s", tr->err.msg);
+        else
+            cql_error(r, PROTO_ERR_SERVER, "Out of memory reading %s.%s", tr->ks->name,
+                      tr->t->name);
         r->done(r);
         return;
     }
-    struct cql_colspec *specs =
-        arena_alloc(&r->arena, sizeof(*specs) * (size_t)(tr->n_items ? tr->n_items : 1));
-    if (!specs) {
+    struct cql_colspec *specs;
+    int n_specs;
+    if (selection_specs(r, tr->ks, tr->t, sel, tr->x.stmt->select.json, &specs, &n_specs) < 0) {
         buf_free(&tr->rows);
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
         r->done(r);
         return;
     }
-    for (int i = 0; i < tr->n_items; i++)
-        specs[i] =
-            (struct cql_colspec){tr->ks->name, tr->t->name, tr->items[i].name, tr->items[i].type};
     buf *b = &r->body;
     buf_clear(b);
     buf_put_be32(b, RESULT_ROWS);
@@ -558,7 +628,7 @@ static void on_return(struct shard *s, void *arg)
     const uint8_t *new_mid = NULL;
     if (tr->x.is_execute && (tr->params.flags & PROTO_QF_SKIP_METADATA)) {
         if (r->version >= PROTO_V5 && tr->x.result_metadata_id) {
-            res_metadata_id(specs, tr->n_items, mid);
+            res_metadata_id(specs, n_specs, mid);
             if (memcmp(mid, tr->x.result_metadata_id, 16) == 0)
                 flags |= META_NO_METADATA;
             else
@@ -570,10 +640,10 @@ static void on_return(struct shard *s, void *arg)
     buf ps;
     buf_init(&ps);
     if (tr->more) write_paging_state(tr, &ps);
-    res_rows_metadata(b, r->version, flags, specs, tr->n_items, tr->more ? ps.data : NULL,
-                      (int)ps.len, new_mid);
+    res_rows_metadata(b, r->version, flags, specs, n_specs, tr->more ? ps.data : NULL, (int)ps.len,
+                      new_mid);
     buf_free(&ps);
-    if (tr->merge && tr->n_rows > 1 && !tr->is_count) {
+    if (tr->merge && tr->n_rows > 1) {
         /* ORDER BY over several partitions: order rows by clustering */
         merge_tr = tr;
         qsort(tr->mrows, tr->n_rows, sizeof(*tr->mrows), cmp_merged);
@@ -589,15 +659,9 @@ static void on_return(struct shard *s, void *arg)
             buf_free(&sorted);
         }
     }
-    if (tr->is_count) {
-        buf_put_be32(b, 1);
-        uint8_t v[8];
-        put_be64(v, (uint64_t)tr->count);
-        proto_wr_bytes(b, v, 8);
-    } else {
-        buf_put_be32(b, tr->n_rows);
-        buf_put(b, tr->rows.data, tr->rows.len);
-    }
+    if (tr->x.stmt->select.json && rows_to_json(tr) < 0) b->oom = 1;
+    buf_put_be32(b, tr->n_rows);
+    buf_put(b, tr->rows.data, tr->rows.len);
     buf_free(&tr->rows);
     if (!buf_ok(b))
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
@@ -606,145 +670,26 @@ static void on_return(struct shard *s, void *arg)
     r->done(r);
 }
 
-/* ---- planning ---- */
-
-static int plan_selection(struct trip *tr)
+/* The result metadata of a planned selection. */
+static int selection_specs(struct cql_req *r, const struct schema_keyspace *ks,
+                           const struct schema_table *t, const struct selection *sel, int json,
+                           struct cql_colspec **out, int *n)
 {
-    struct cql_req *r = tr->x.r;
-    const struct cql_select *sel = &tr->x.stmt->select;
-    const struct schema_table *t = tr->t;
-    int n = sel->wildcard ? t->n_cols : sel->n_selectors;
-    tr->items = arena_calloc(&r->arena, sizeof(*tr->items) * (size_t)(n ? n : 1));
-    if (!tr->items) return -1;
-    tr->n_items = n;
-    if (sel->wildcard) {
-        for (int i = 0; i < n; i++)
-            tr->items[i] = (struct sel_item){SK_COLUMN, i, t->cols[i].name, t->cols[i].type};
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        const struct cql_select_item *it = sel->selectors[i];
-        const struct cql_selector *s = it->sel;
-        struct sel_item *o = &tr->items[i];
-        const char *col = NULL;
-        if (s->kind == CQL_SEL_COLUMN) {
-            o->kind = SK_COLUMN;
-            col = s->column;
-        } else if ((s->kind == CQL_SEL_WRITETIME || s->kind == CQL_SEL_TTL) &&
-                   s->arg->kind == CQL_SEL_COLUMN) {
-            o->kind = s->kind == CQL_SEL_WRITETIME ? SK_WRITETIME : SK_TTL;
-            col = s->arg->column;
-        } else if (s->kind == CQL_SEL_COUNT_ROWS ||
-                   (s->kind == CQL_SEL_FUNCTION && strcmp(s->func.name.name, "count") == 0 &&
-                    s->func.n_args == 1 && s->func.args[0]->kind == CQL_SEL_TERM)) {
-            if (n != 1) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "count(*) combined with other selectors is not "
-                          "supported yet by ringdb");
-                return -1;
-            }
-            o->kind = SK_COUNT;
-            o->name = it->alias ? it->alias : "count";
-            o->type = type_native(TYPE_BIGINT);
-            tr->is_count = 1;
-            continue;
-        } else if (s->kind == CQL_SEL_FUNCTION && strcmp(s->func.name.name, "token") == 0) {
-            if (s->func.n_args != t->n_pk) goto bad_token;
-            for (int k = 0; k < t->n_pk; k++)
-                if (s->func.args[k]->kind != CQL_SEL_COLUMN ||
-                    strcmp(s->func.args[k]->column, t->cols[k].name) != 0)
-                    goto bad_token;
-            o->kind = SK_TOKEN;
-            o->type = type_native(TYPE_BIGINT);
-            if (it->alias) {
-                o->name = it->alias;
-            } else {
-                size_t len = 20;
-                for (int k = 0; k < t->n_pk; k++)
-                    len += strlen(t->cols[k].name) + 2;
-                char *nm = arena_alloc(&r->arena, len);
-                if (!nm) return -1;
-                size_t off = (size_t)sprintf(nm, "system.token(");
-                for (int k = 0; k < t->n_pk; k++)
-                    off += (size_t)sprintf(nm + off, "%s%s", k ? ", " : "", t->cols[k].name);
-                sprintf(nm + off, ")");
-                o->name = nm;
-            }
-            continue;
-        } else {
-            cql_error(r, PROTO_ERR_INVALID, "This selector is not supported yet by ringdb");
-            return -1;
-        }
-        int ci = -1;
-        for (int k = 0; k < t->n_cols; k++)
-            if (strcmp(t->cols[k].name, col) == 0) ci = k;
-        if (ci < 0) {
-            cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s in selection clause", col);
-            return -1;
-        }
-        o->ci = ci;
-        const struct schema_column *c = &t->cols[ci];
-        if (o->kind != SK_COLUMN) {
-            const char *fn = o->kind == SK_WRITETIME ? "writetime" : "ttl";
-            if (c->kind == COL_PARTITION_KEY || c->kind == COL_CLUSTERING) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "Cannot use selection function %s on PRIMARY KEY "
-                          "part %s",
-                          fn, c->name);
-                return -1;
-            }
-            int complex =
-                !c->type->frozen && (c->type->kind == TYPE_LIST || c->type->kind == TYPE_SET ||
-                                     c->type->kind == TYPE_MAP || c->type->kind == TYPE_UDT);
-            if (complex) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "Cannot use selection function %s on non-frozen "
-                          "%s %s",
-                          fn, c->type->kind == TYPE_UDT ? "UDT" : "collection", c->name);
-                return -1;
-            }
-            o->type = type_native(o->kind == SK_WRITETIME ? TYPE_BIGINT : TYPE_INT);
-            if (it->alias) {
-                o->name = it->alias;
-            } else {
-                char *nm = arena_alloc(&r->arena, strlen(c->name) + 16);
-                if (!nm) return -1;
-                sprintf(nm, "%s(%s)", fn, c->name);
-                o->name = nm;
-            }
-        } else {
-            o->type = c->type;
-            o->name = it->alias ? it->alias : c->name;
-        }
-        if (tr->distinct && c->kind != COL_PARTITION_KEY && c->kind != COL_STATIC) {
-            cql_error(r, PROTO_ERR_INVALID,
-                      "SELECT DISTINCT queries must only request partition key "
-                      "columns and/or static columns (not %s)",
-                      c->name);
-            return -1;
-        }
-    }
-    if (tr->distinct) {
-        for (int k = 0; k < t->n_pk; k++) {
-            int found = 0;
-            for (int i = 0; i < n; i++)
-                found |= tr->items[i].kind == SK_COLUMN && tr->items[i].ci == k;
-            if (!found) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "SELECT DISTINCT queries must request all the "
-                          "partition key columns (missing %s)",
-                          t->cols[k].name);
-                return -1;
-            }
-        }
+    struct cql_colspec *specs =
+        arena_alloc(&r->arena, sizeof(*specs) * (size_t)(sel->n ? sel->n : 1));
+    if (!specs) return -1;
+    for (int i = 0; i < sel->n; i++)
+        specs[i] = (struct cql_colspec){ks->name, t->name, sel->names[i], sel->types[i]};
+    *out = specs;
+    *n = sel->n;
+    if (json) { /* one text column */
+        specs[0] = (struct cql_colspec){ks->name, t->name, "[json]", type_native(TYPE_VARCHAR)};
+        *n = 1;
     }
     return 0;
-bad_token:
-    cql_error(r, PROTO_ERR_INVALID,
-              "Invalid arguments for token(): the partition key columns, in "
-              "order, are expected");
-    return -1;
 }
+
+/* ---- planning ---- */
 
 static int plan_order(struct trip *tr)
 {
@@ -874,11 +819,6 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
 {
     struct cql_req *r = x->r;
     const struct cql_select *sel = &x->stmt->select;
-    if (sel->json || sel->n_group_by) {
-        cql_error(r, PROTO_ERR_INVALID, "%s is not supported yet by ringdb",
-                  sel->json ? "SELECT JSON" : "GROUP BY");
-        return CQL_DONE;
-    }
     int req, alive;
     const char *msg = NULL;
     int crc = sp_consistency(ks, x->params->consistency, 0, &req, &alive, &msg);
@@ -908,12 +848,14 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
     tr->t = t;
     tr->distinct = sel->distinct;
     tr->now = db_now_seconds();
+    tr->now_ms = db_now_millis();
+    arena_init(&tr->scratch, 4096);
     tr->limit_left = INT64_MAX;
     tr->pp_limit = INT64_MAX;
     tr->pp_resume = INT64_MAX;
     tr->page_left = x->params->page_size > 0 ? x->params->page_size : INT64_MAX;
     buf_init(&tr->rows);
-    if (plan_selection(tr) < 0) return CQL_DONE;
+    if (selection_plan(&tr->x, ks, t, sel, &tr->sel) < 0) return CQL_DONE;
     if (restrict_analyze(&tr->x, t, sel->where, sel->n_where, 0, sel->allow_filtering, &tr->rs) < 0)
         return CQL_DONE;
     if (tr->distinct && (tr->rs.n_ck_eq || tr->rs.has_slice)) {
@@ -966,8 +908,8 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
             tr->pp_resume = l;
         }
     }
-    if (tr->is_count) tr->page_left = INT64_MAX;
-    if (x->params->has_paging_state && x->params->paging_state.len > 0 && !tr->is_count &&
+    if (tr->sel->has_agg) tr->page_left = INT64_MAX; /* one page: see README */
+    if (x->params->has_paging_state && x->params->paging_state.len > 0 && !tr->sel->has_agg &&
         resume(tr, &x->params->paging_state) < 0)
         return CQL_DONE;
     if (tr->rs.tok_empty || (tr->scan && tr->rs.tok_lo > tr->rs.tok_hi)) {
@@ -993,20 +935,8 @@ int read_result_specs(struct cql_req *r, const struct cql_stmt *st,
                       const struct schema_keyspace *ks, const struct schema_table *t,
                       struct cql_colspec **out, int *n)
 {
-    struct trip *tr = arena_calloc(&r->arena, sizeof(*tr));
-    if (!tr) return -1;
-    tr->x.r = r;
-    tr->x.stmt = st;
-    tr->t = t;
-    tr->ks = ks;
-    tr->distinct = st->select.distinct;
-    if (plan_selection(tr) < 0) return -1;
-    struct cql_colspec *specs =
-        arena_alloc(&r->arena, sizeof(*specs) * (size_t)(tr->n_items ? tr->n_items : 1));
-    if (!specs) return -1;
-    for (int i = 0; i < tr->n_items; i++)
-        specs[i] = (struct cql_colspec){ks->name, t->name, tr->items[i].name, tr->items[i].type};
-    *out = specs;
-    *n = tr->n_items;
-    return 0;
+    struct cql_exec x = {.r = r, .stmt = st};
+    struct selection *sel;
+    if (selection_plan(&x, ks, t, &st->select, &sel) < 0) return -1;
+    return selection_specs(r, ks, t, sel, st->select.json, out, n);
 }

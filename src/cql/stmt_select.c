@@ -11,6 +11,7 @@
  * Paging state (opaque to clients): "RDBP" u32:offset of the next row.
  */
 #include "cql/cql_int.h"
+#include "cql/selection.h"
 #include "db/db.h"
 #include "db/systab.h"
 #include "util/mem.h"
@@ -587,6 +588,7 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
     for (int i = 0; i < 64; i++)
         pk[i] = -1;
     const struct schema_table *first_t = NULL;
+    struct cql_marker_spec *sel_markers = NULL;
     for (int i = 0; i < st->n_binds; i++) {
         const struct cql_bind_marker *m = &st->binds[i];
         const struct cql_stmt *sub =
@@ -621,6 +623,30 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
         case CQL_BIND_TTL:
             sp->name = "[ttl]";
             sp->type = type_native(TYPE_INT);
+            continue;
+        case CQL_BIND_INSERT_JSON:
+            sp->name = "[json]";
+            sp->type = type_native(TYPE_VARCHAR);
+            continue;
+        case CQL_BIND_SELECTOR:
+            if (!sel_markers) { /* the planner types the selection's markers */
+                sel_markers = arena_calloc(&r->arena, sizeof(*sel_markers) * (size_t)st->n_binds);
+                if (!sel_markers) {
+                    cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+                    return -1;
+                }
+                struct cql_exec px = {.r = r, .stmt = st, .markers = sel_markers};
+                struct selection *planned;
+                if (selection_plan(&px, ks, t, &sub->select, &planned) < 0) return -1;
+            }
+            if (!sel_markers[i].type) {
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Bind markers in this position are not supported "
+                          "yet by ringdb");
+                return -1;
+            }
+            sp->name = sel_markers[i].name;
+            sp->type = sel_markers[i].type;
             continue;
         case CQL_BIND_INSERT_VALUE: {
             const struct cql_insert *in = m->owner;

@@ -8,6 +8,8 @@
  * validated with the type's rules ("Expected 4 or 0 byte int (3)").
  */
 #include "cql/cql_int.h"
+#include "cql/functions.h"
+#include "types/json.h"
 #include "db/db.h"
 #include "types/value.h"
 #include "util/uuid.h"
@@ -109,49 +111,249 @@ static const struct cql_bind_marker *marker_of(const struct cql_stmt *st, const 
     return NULL;
 }
 
-/* Functions usable as values without a table (the rest is the query issue). */
-static int call_function(struct cql_exec *x, const struct cql_term *term, const struct type *ty,
-                         const char *col, proto_value *out)
+void cql_error_function_failure(struct cql_req *r, const struct cql_func *f, const char *msg)
 {
-    const char *f = term->func.name.name;
-    uint8_t b[16];
-    if (term->func.n_args == 0) {
-        if (!strcasecmp(f, "now") || !strcasecmp(f, "currenttimeuuid")) {
-            uuid u;
-            uuid_v1(&u);
-            return put(x, out, u.b, 16);
-        }
-        if (!strcasecmp(f, "uuid")) {
-            uuid u;
-            uuid_v4(&u);
-            return put(x, out, u.b, 16);
-        }
-        if (!strcasecmp(f, "currenttimestamp")) {
-            put_be64(b, (uint64_t)(db_timestamp(x->r->shard) / 1000));
-            return put(x, out, b, 8);
-        }
-        if (!strcasecmp(f, "currentdate")) {
-            put_be32(b, (uint32_t)((int64_t)time(NULL) / 86400 + (1ll << 31)));
-            return put(x, out, b, 4);
-        }
+    const char *full = cql_func_name(f);
+    const char *dot = strchr(full, '.');
+    buf *b = &r->body;
+    buf_clear(b);
+    buf_put_be32(b, PROTO_ERR_FUNCTION_FAILURE);
+    proto_wr_cstring(b, msg);
+    proto_wr_string(b, full, dot ? (size_t)(dot - full) : 0);
+    proto_wr_cstring(b, dot ? dot + 1 : full);
+    int n = cql_func_arg_count(f);
+    buf_put_be16(b, (uint16_t)n);
+    for (int i = 0; i < n; i++) {
+        buf tn;
+        buf_init(&tn);
+        type_format(cql_func_arg_type(f, i), &tn);
+        proto_wr_string(b, buf_ok(&tn) && tn.len ? (const char *)tn.data : "",
+                        buf_ok(&tn) ? tn.len : 0);
+        buf_free(&tn);
     }
-    if (term->func.n_args == 1 && (!strcasecmp(f, "totimestamp") || !strcasecmp(f, "dateof") ||
-                                   !strcasecmp(f, "tounixtimestamp"))) {
-        proto_value arg;
-        if (cql_encode_term(x, term->func.args[0], type_native(TYPE_TIMEUUID), col, &arg) < 0)
-            return -1;
-        if (arg.len != 16) {
-            out->p = NULL;
-            out->len = -1;
+    if (buf_ok(b))
+        r->opcode = PROTO_OP_ERROR;
+    else
+        cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+}
+
+static int term_value(struct cql_exec *x, const struct cql_term *term, const struct type *receiver,
+                      const char *col, proto_value *out, const struct type **type);
+
+/* What overload resolution knows about an argument term; computed terms
+ * (calls, operations, casts) are evaluated here, their value in *pre. */
+static int describe(struct cql_exec *x, const struct cql_term *a, const char *col,
+                    struct cql_func_arg *d, proto_value *pre, int *have)
+{
+    struct cql_req *r = x->r;
+    memset(d, 0, sizeof(*d));
+    d->lit = -1;
+    *have = 0;
+    switch (a->kind) {
+    case CQL_TERM_BIND:
+        d->is_marker = 1;
+        d->text = "?";
+        return 0;
+    case CQL_TERM_CONST:
+        if (a->constant.kind == CQL_CONST_NULL) {
+            d->is_null = 1;
+            d->text = "NULL";
             return 0;
         }
-        uuid u;
-        memcpy(u.b, arg.p, 16);
-        put_be64(b, (uint64_t)uuid_timestamp_ms(&u));
-        return put(x, out, b, 8);
+        if (a->constant.kind == CQL_CONST_IDENT) return 0;
+        d->lit = (int)lit_of(a->constant.kind);
+        if (a->constant.kind == CQL_CONST_STRING) {
+            char *t = arena_alloc(&r->arena, a->constant.len + 3);
+            if (!t) return -1;
+            snprintf(t, a->constant.len + 3, "'%.*s'", (int)a->constant.len, a->constant.text);
+            d->text = t;
+        } else {
+            d->text = a->constant.text;
+        }
+        return 0;
+    case CQL_TERM_TYPE_HINT: {
+        const struct schema_keyspace *ks = NULL;
+        struct type *ty = cql_build_type(r, ks, a->hint.type);
+        if (!ty) return -1;
+        d->type = ty;
+        if (cql_encode_term(x, a->hint.arg, ty, col, pre) < 0) return -1;
+        *have = 1;
+        return 0;
     }
-    cql_error(x->r, PROTO_ERR_INVALID, "Unknown function %s called", f);
-    return -1;
+    case CQL_TERM_FUNCTION:
+    case CQL_TERM_BINOP:
+    case CQL_TERM_NEGATE:
+    case CQL_TERM_CAST:
+        if (term_value(x, a, NULL, col, pre, &d->type) < 0) return -1;
+        *have = 1;
+        return 0;
+    default: return 0; /* collection literals: any parameter, weakly */
+    }
+}
+
+static int call(struct cql_exec *x, const char *ks, const char *name, struct cql_term *const *args,
+                int n, const struct type *receiver, const char *col, proto_value *out,
+                const struct type **type)
+{
+    struct cql_req *r = x->r;
+    struct cql_func_arg d[32];
+    proto_value v[32];
+    int have[32];
+    char err[512];
+    if (n > 32) {
+        cql_error(r, PROTO_ERR_INVALID, "Too many arguments in call to function %s", name);
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        if (describe(x, args[i], col, &d[i], &v[i], &have[i]) < 0) return -1;
+    const struct cql_func *f =
+        cql_func_resolve(ks, name, d, n, receiver, &r->arena, err, sizeof(err));
+    if (!f) {
+        cql_error(r, PROTO_ERR_INVALID, "%s", err);
+        return -1;
+    }
+    if (cql_func_is_aggregate(f)) {
+        cql_error(r, PROTO_ERR_INVALID, "Aggregate functions are not supported in this context: %s",
+                  cql_func_name(f));
+        return -1;
+    }
+    struct type_val tv[32];
+    for (int i = 0; i < n; i++) {
+        if (!have[i] && cql_encode_term(x, args[i], cql_func_arg_type(f, i), col, &v[i]) < 0)
+            return -1;
+        if (v[i].len == PROTO_VALUE_UNSET) v[i].len = PROTO_VALUE_NULL;
+        tv[i] = (struct type_val){v[i].p, v[i].len};
+    }
+    struct type_val res;
+    if (cql_func_call(f, db_now_millis(), tv, n, &r->arena, &res, err, sizeof(err)) < 0) {
+        cql_error_function_failure(r, f, err);
+        return -1;
+    }
+    *type = cql_func_return_type(f);
+    out->p = res.p;
+    out->len = res.len < 0 ? PROTO_VALUE_NULL : res.len;
+    if (res.len == 0) out->p = (const uint8_t *)"";
+    return 0;
+}
+
+/* fromJson(text) for a receiver of a known type. */
+static int from_json(struct cql_exec *x, const struct cql_term *term, const struct type *receiver,
+                     const char *col, proto_value *out)
+{
+    struct cql_req *r = x->r;
+    if (term->func.n_args != 1) {
+        cql_error(r, PROTO_ERR_INVALID, "fromJson() only accepts one argument (got %d)",
+                  term->func.n_args);
+        return -1;
+    }
+    if (!receiver) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "fromJson() cannot be used in the selection clause of a "
+                  "SELECT statement");
+        return -1;
+    }
+    proto_value doc;
+    if (cql_encode_term(x, term->func.args[0], type_native(TYPE_VARCHAR), col, &doc) < 0) return -1;
+    if (doc.len < 0) {
+        out->p = NULL;
+        out->len = PROTO_VALUE_NULL;
+        return 0;
+    }
+    char err[512];
+    struct json_val *root;
+    buf b;
+    buf_init(&b);
+    int rc = json_parse((const char *)doc.p, (size_t)doc.len, &r->arena, &root, err, sizeof(err));
+    if (rc == TYPE_OK) rc = type_from_json(receiver, root, &b, err, sizeof(err));
+    if (rc == TYPE_JSON_NULL) {
+        buf_free(&b);
+        out->p = NULL;
+        out->len = PROTO_VALUE_NULL;
+        return 0;
+    }
+    if (rc != TYPE_OK) {
+        buf_free(&b);
+        if (rc == TYPE_ENOMEM) {
+            cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+            return -1;
+        }
+        cql_error(r, PROTO_ERR_INVALID, "Could not decode JSON string '%.*s': %s",
+                  (int)(doc.len > 500 ? 500 : doc.len), (const char *)doc.p, err);
+        return -1;
+    }
+    rc = put(x, out, b.data, b.len);
+    buf_free(&b);
+    return rc;
+}
+
+static const char *op_name(char op)
+{
+    switch (op) {
+    case '+': return "_add";
+    case '-': return "_substract";
+    case '*': return "_multiply";
+    case '/': return "_divide";
+    default: return "_modulo";
+    }
+}
+
+/* A computed term: its value and its type (the function's return type). */
+static int term_value(struct cql_exec *x, const struct cql_term *term, const struct type *receiver,
+                      const char *col, proto_value *out, const struct type **type)
+{
+    struct cql_req *r = x->r;
+    switch (term->kind) {
+    case CQL_TERM_FUNCTION: {
+        const char *name = term->func.name.name;
+        const char *ks = term->func.name.ks;
+        if ((!ks || !strcmp(ks, "system")) &&
+            (!strcmp(name, "fromjson") || !strcmp(name, "from_json"))) {
+            *type = receiver;
+            return from_json(x, term, receiver, col, out);
+        }
+        return call(x, ks, name, term->func.args, term->func.n_args, receiver, col, out, type);
+    }
+    case CQL_TERM_BINOP: {
+        struct cql_term *args[2] = {term->binop.left, term->binop.right};
+        return call(x, "system", op_name(term->binop.op), args, 2, receiver, col, out, type);
+    }
+    case CQL_TERM_NEGATE: {
+        struct cql_term *args[1] = {term->negate.arg};
+        return call(x, "system", "_negate", args, 1, receiver, col, out, type);
+    }
+    case CQL_TERM_CAST: {
+        struct cql_func_arg d;
+        proto_value v;
+        int have;
+        char err[512];
+        if (describe(x, term->cast.arg, col, &d, &v, &have) < 0) return -1;
+        const struct type *to = type_native(cql_native_kind(term->cast.type));
+        if (!have || !d.type) {
+            cql_error(r, PROTO_ERR_INVALID, "Cannot cast %s: its type is unknown; use a type hint",
+                      d.text ? d.text : "?");
+            return -1;
+        }
+        const struct cql_func *f;
+        if (cql_func_cast(d.type, d.text, to, &f, err, sizeof(err)) < 0) {
+            cql_error(r, PROTO_ERR_INVALID, "%s", err);
+            return -1;
+        }
+        *type = to;
+        if (!f) {
+            *out = v;
+            return 0;
+        }
+        struct type_val tv = {v.p, v.len < 0 ? -1 : v.len}, res;
+        if (cql_func_call(f, db_now_millis(), &tv, 1, &r->arena, &res, err, sizeof(err)) < 0) {
+            cql_error_function_failure(r, f, err);
+            return -1;
+        }
+        out->p = res.len == 0 ? (const uint8_t *)"" : res.p;
+        out->len = res.len < 0 ? PROTO_VALUE_NULL : res.len;
+        return 0;
+    }
+    default: cql_error(r, PROTO_ERR_INVALID, "Invalid term"); return -1;
+    }
 }
 
 int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struct type *ty,
@@ -311,15 +513,21 @@ int cql_encode_term(struct cql_exec *x, const struct cql_term *term, const struc
         buf_free(&b);
         return rc;
     }
-    case CQL_TERM_FUNCTION: return call_function(x, term, ty, col, out);
     case CQL_TERM_TYPE_HINT: return cql_encode_term(x, term->hint.arg, ty, col, out);
+    case CQL_TERM_FUNCTION:
     case CQL_TERM_NEGATE:
     case CQL_TERM_BINOP:
-    case CQL_TERM_CAST:
-        cql_error(r, PROTO_ERR_INVALID,
-                  "Arithmetic and casts in values are not supported yet by "
-                  "ringdb");
-        return -1;
+    case CQL_TERM_CAST: {
+        const struct type *got;
+        if (term_value(x, term, ty, col, out, &got) < 0) return -1;
+        if (out->len >= 0 && got && got != ty &&
+            type_validate(ty, out->p, out->len, err, sizeof(err)) != 0) {
+            type_text(ty, tt, sizeof(tt));
+            cql_error(r, PROTO_ERR_INVALID, "Invalid value for %s of type %s: %s", col, tt, err);
+            return -1;
+        }
+        return 0;
+    }
     }
     return -1;
 }

@@ -53,6 +53,13 @@ int32_t db_now_seconds(void)
     return (int32_t)time(NULL);
 }
 
+int64_t db_now_millis(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t db_timestamp(struct shard *s)
 {
     struct db_shard *d = s->db;

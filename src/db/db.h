@@ -63,5 +63,6 @@ void db_schema_changed(struct shard *s, const struct schema *schema);
 /* Microseconds since the epoch, strictly increasing per shard. */
 int64_t db_timestamp(struct shard *s);
 int32_t db_now_seconds(void);
+int64_t db_now_millis(void); /* wall clock, for now() and current_*() */
 
 #endif

@@ -27,11 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_str(buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
-
 static void put_hex(buf *b, const uint8_t *p, int32_t n)
 {
     static const char hx[] = "0123456789abcdef";
@@ -58,18 +53,6 @@ static void put_quoted(buf *b, const char *s, size_t n)
     buf_put_u8(b, '\'');
 }
 
-static void put_fmt(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put_fmt(buf *b, const char *fmt, ...)
-{
-    char tmp[96];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (k > 0) buf_put(b, tmp, (size_t)k < sizeof(tmp) ? (size_t)k : sizeof(tmp) - 1);
-}
-
 static void fmt_float(buf *b, const uint8_t *p, int dbl)
 {
     char tmp[40];
@@ -78,7 +61,7 @@ static void fmt_float(buf *b, const uint8_t *p, int dbl)
         double d;
         memcpy(&d, &bits, 8);
         if (isnan(d) || isinf(d)) {
-            put_str(b, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+            buf_put_str(b, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
             return;
         }
         for (int prec = 1; prec <= 17; prec++) {
@@ -91,7 +74,7 @@ static void fmt_float(buf *b, const uint8_t *p, int dbl)
         float f;
         memcpy(&f, &bits, 4);
         if (isnan(f) || isinf(f)) {
-            put_str(b, isnan(f) ? "NaN" : f > 0 ? "Infinity" : "-Infinity");
+            buf_put_str(b, isnan(f) ? "NaN" : f > 0 ? "Infinity" : "-Infinity");
             return;
         }
         for (int prec = 1; prec <= 9; prec++) {
@@ -100,7 +83,7 @@ static void fmt_float(buf *b, const uint8_t *p, int dbl)
             if (memcmp(&back, &f, 4) == 0) break;
         }
     }
-    put_str(b, tmp);
+    buf_put_str(b, tmp);
 }
 
 /* Java's BigDecimal.toString over [int scale][varint unscaled]. */
@@ -145,7 +128,7 @@ static void fmt_decimal(buf *b, const uint8_t *p, int32_t len)
             buf_put_u8(b, '.');
             buf_put(b, d + 1, nd - 1);
         }
-        if (adjusted != 0) put_fmt(b, "E%s%" PRId64, adjusted > 0 ? "+" : "", adjusted);
+        if (adjusted != 0) buf_printf(b, "E%s%" PRId64, adjusted > 0 ? "+" : "", adjusted);
     }
     buf_free(&digits);
 }
@@ -175,11 +158,11 @@ static void fmt_timestamp(buf *b, int64_t ms)
     int m = 0, d = 0;
     if (days > -2440588) hybrid_civil(days, &y, &m, &d); /* JDN >= 0 */
     if (y < 1 || y > 9999) {
-        put_fmt(b, "%" PRId64, ms);
+        buf_printf(b, "%" PRId64, ms);
         return;
     }
-    put_fmt(b, "'%04d-%02d-%02d %02d:%02d:%02d.%03d+0000'", (int)y, m, d, (int)(rem / 3600000),
-            (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
+    buf_printf(b, "'%04d-%02d-%02d %02d:%02d:%02d.%03d+0000'", (int)y, m, d, (int)(rem / 3600000),
+               (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
 }
 
 static void fmt_date(buf *b, uint32_t raw)
@@ -188,20 +171,20 @@ static void fmt_date(buf *b, uint32_t raw)
     int m, d;
     val_civil_from_days((int64_t)raw - INT64_C(2147483648), &y, &m, &d);
     if (y < 0 || y > 9999)
-        put_fmt(b, "%" PRIu32, raw);
+        buf_printf(b, "%" PRIu32, raw);
     else
-        put_fmt(b, "'%04d-%02d-%02d'", (int)y, m, d);
+        buf_printf(b, "'%04d-%02d-%02d'", (int)y, m, d);
 }
 
 static void fmt_time(buf *b, int64_t ns)
 {
     if (ns < 0 || ns >= INT64_C(86400000000000)) {
-        put_fmt(b, "%" PRId64, ns);
+        buf_printf(b, "%" PRId64, ns);
         return;
     }
     int64_t s = ns / 1000000000;
-    put_fmt(b, "'%02d:%02d:%02d.%09d'", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60),
-            (int)(ns % 1000000000));
+    buf_printf(b, "'%02d:%02d:%02d.%09d'", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60),
+               (int)(ns % 1000000000));
 }
 
 /* cql3.Duration.toString; the zero duration prints as 0s. */
@@ -216,7 +199,7 @@ static void fmt_duration(buf *b, const uint8_t *p, int32_t len)
     int64_t months = val_unzigzag(u[0]), days = val_unzigzag(u[1]), nanos = val_unzigzag(u[2]);
     if (months < 0 || days < 0 || nanos < 0) buf_put_u8(b, '-');
     if (!months && !days && !nanos) {
-        put_str(b, "0s");
+        buf_put_str(b, "0s");
         return;
     }
     uint64_t am = (uint64_t)(months < 0 ? -months : months);
@@ -231,12 +214,12 @@ static void fmt_duration(buf *b, const uint8_t *p, int32_t len)
                       {1000000, "ms"},
                       {1000, "us"},
                       {1, "ns"}};
-    if (am >= 12) put_fmt(b, "%" PRIu64 "y", am / 12);
-    if (am % 12) put_fmt(b, "%" PRIu64 "mo", am % 12);
-    if (ad) put_fmt(b, "%" PRIu64 "d", ad);
+    if (am >= 12) buf_printf(b, "%" PRIu64 "y", am / 12);
+    if (am % 12) buf_printf(b, "%" PRIu64 "mo", am % 12);
+    if (ad) buf_printf(b, "%" PRIu64 "d", ad);
     for (size_t i = 0; i < sizeof(nano_units) / sizeof(nano_units[0]); i++) {
         if (an >= nano_units[i].div) {
-            put_fmt(b, "%" PRIu64 "%s", an / nano_units[i].div, nano_units[i].unit);
+            buf_printf(b, "%" PRIu64 "%s", an / nano_units[i].div, nano_units[i].unit);
             an %= nano_units[i].div;
         }
     }
@@ -249,7 +232,7 @@ static void put_ident(buf *b, const char *s)
     for (const char *c = s; *c && plain; c++)
         plain = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
     if (plain) {
-        put_str(b, s);
+        buf_put_str(b, s);
         return;
     }
     buf_put_u8(b, '"');
@@ -268,31 +251,31 @@ static void fmt_composite(const struct type *t, const uint8_t *p, int32_t len, b
     struct type_iter it;
     struct type_val v;
     type_iter_init(&it, t, p, len);
-    put_str(b, open);
+    buf_put_str(b, open);
     int i = 0;
     while (type_iter_next(&it, &v) == 1) {
-        if (i) put_str(b, t->kind == TYPE_MAP && (i & 1) ? ": " : ", ");
+        if (i) buf_put_str(b, t->kind == TYPE_MAP && (i & 1) ? ": " : ", ");
         if (t->kind == TYPE_UDT) {
             put_ident(b, t->field_names ? t->field_names[i] : "?");
-            put_str(b, ": ");
+            buf_put_str(b, ": ");
         }
         type_format_value(type_elem_type(t, i), v.p, v.len, b);
         i++;
     }
     if (t->kind == TYPE_UDT) {
         for (; i < t->n_params; i++) {
-            if (i) put_str(b, ", ");
+            if (i) buf_put_str(b, ", ");
             put_ident(b, t->field_names ? t->field_names[i] : "?");
-            put_str(b, ": null");
+            buf_put_str(b, ": null");
         }
     }
-    put_str(b, close);
+    buf_put_str(b, close);
 }
 
 int type_format_value(const struct type *t, const uint8_t *p, int32_t len, buf *out)
 {
     if (len < 0) {
-        put_str(out, "null");
+        buf_put_str(out, "null");
         return buf_ok(out) ? 0 : TYPE_ENOMEM;
     }
     switch (t->kind) {
@@ -303,7 +286,7 @@ int type_format_value(const struct type *t, const uint8_t *p, int32_t len, buf *
     case TYPE_INET:
     case TYPE_TIMESTAMP:
         if (len == 0) {
-            put_str(out, "''");
+            buf_put_str(out, "''");
             goto done;
         }
         break;
@@ -317,12 +300,12 @@ int type_format_value(const struct type *t, const uint8_t *p, int32_t len, buf *
         goto done;
     }
     switch (t->kind) {
-    case TYPE_TINYINT: put_fmt(out, "%d", (int8_t)p[0]); break;
-    case TYPE_SMALLINT: put_fmt(out, "%d", (int16_t)be16(p)); break;
-    case TYPE_INT: put_fmt(out, "%" PRId32, (int32_t)be32(p)); break;
+    case TYPE_TINYINT: buf_printf(out, "%d", (int8_t)p[0]); break;
+    case TYPE_SMALLINT: buf_printf(out, "%d", (int16_t)be16(p)); break;
+    case TYPE_INT: buf_printf(out, "%" PRId32, (int32_t)be32(p)); break;
     case TYPE_BIGINT:
-    case TYPE_COUNTER: put_fmt(out, "%" PRId64, (int64_t)be64(p)); break;
-    case TYPE_BOOLEAN: put_str(out, p[0] ? "true" : "false"); break;
+    case TYPE_COUNTER: buf_printf(out, "%" PRId64, (int64_t)be64(p)); break;
+    case TYPE_BOOLEAN: buf_put_str(out, p[0] ? "true" : "false"); break;
     case TYPE_FLOAT: fmt_float(out, p, 0); break;
     case TYPE_DOUBLE: fmt_float(out, p, 1); break;
     case TYPE_VARINT: val_varint_to_dec(p, (size_t)len, out); break;
@@ -336,7 +319,7 @@ int type_format_value(const struct type *t, const uint8_t *p, int32_t len, buf *
         char s[UUID_STR_LEN + 1];
         memcpy(u.b, p, 16);
         uuid_format(&u, s);
-        put_str(out, s);
+        buf_put_str(out, s);
         break;
     }
     case TYPE_INET: {

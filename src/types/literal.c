@@ -23,6 +23,7 @@
 #include "types/value.h"
 #include "util/mem.h"
 #include "util/uuid.h"
+#include "util/err.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -30,20 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
-    }
-    return TYPE_EINVAL;
-}
 
 const char *type_lit_name(enum type_lit kind)
 {
@@ -180,22 +167,22 @@ static int lit_fixed_int(const struct type *t, const char *s, size_t n, buf *out
     switch (t->kind) {
     case TYPE_TINYINT:
         if (parse_int_range(s, n, INT8_MIN, INT8_MAX, &v))
-            return fail(err, errsz, "Unable to make byte from '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unable to make byte from '%.*s'", (int)n, s);
         buf_put_u8(out, (uint8_t)v);
         return 0;
     case TYPE_SMALLINT:
         if (parse_int_range(s, n, INT16_MIN, INT16_MAX, &v))
-            return fail(err, errsz, "Unable to make short from '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unable to make short from '%.*s'", (int)n, s);
         buf_put_be16(out, (uint16_t)v);
         return 0;
     case TYPE_INT:
         if (parse_int_range(s, n, INT32_MIN, INT32_MAX, &v))
-            return fail(err, errsz, "Unable to make int from '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unable to make int from '%.*s'", (int)n, s);
         buf_put_be32(out, (uint32_t)v);
         return 0;
     default: /* bigint, counter */
         if (parse_int_range(s, n, INT64_MIN, INT64_MAX, &v))
-            return fail(err, errsz, "Unable to make long from '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unable to make long from '%.*s'", (int)n, s);
         buf_put_be64(out, (uint64_t)v);
         return 0;
     }
@@ -242,7 +229,7 @@ static int lit_float(const struct type *t, enum type_lit kind, const char *s, si
             i++;
         if (i == st) nd = 0;
     }
-    if (!nd || i != n) return fail(err, errsz, "Unable to make %s from '%.*s'", what, (int)n, s);
+    if (!nd || i != n) return err_set(err, errsz, "Unable to make %s from '%.*s'", what, (int)n, s);
     char stack[128];
     char *z = n < sizeof(stack) ? stack : mem_alloc(n + 1);
     if (!z) return TYPE_ENOMEM;
@@ -292,7 +279,7 @@ static int lit_decimal(const char *s, size_t n, buf *out, char *err, size_t errs
     }
     int64_t scale = (int64_t)frac_n - exp;
     if (bad || i != n || scale < INT32_MIN || scale > INT32_MAX)
-        return fail(err, errsz, "unable to make BigDecimal from '%.*s'", (int)n, s);
+        return err_set(err, errsz, "unable to make BigDecimal from '%.*s'", (int)n, s);
     size_t nd = int_n + frac_n;
     char stack[128];
     char *digits = nd + 1 < sizeof(stack) ? stack : mem_alloc(nd + 1);
@@ -316,10 +303,10 @@ static int lit_ascii(const char *s, size_t n, buf *out, char *err, size_t errsz)
             /* Java's US_ASCII encoder reports the first unmappable char; a
              * supplementary code point is a surrogate pair: 2 chars. */
             int len = (b & 0xf8) == 0xf0 ? 2 : 1;
-            return fail(err, errsz,
-                        "Invalid ASCII character in string literal: "
-                        "java.nio.charset.UnmappableCharacterException: Input length = %d",
-                        len);
+            return err_set(err, errsz,
+                           "Invalid ASCII character in string literal: "
+                           "java.nio.charset.UnmappableCharacterException: Input length = %d",
+                           len);
         }
     }
     buf_put(out, s, n);
@@ -385,7 +372,7 @@ static int lit_inet(const char *s, size_t n, buf *out, char *err, size_t errsz)
             return 0;
         }
     }
-    return fail(err, errsz, "Unable to make inet address from '%.*s'", (int)n, s);
+    return err_set(err, errsz, "Unable to make inet address from '%.*s'", (int)n, s);
 }
 
 /* ---- uuid, blob ---- */
@@ -396,11 +383,11 @@ static int lit_uuid(const struct type *t, const char *s, size_t n, buf *out, cha
     uuid u;
     if (uuid_parse(&u, s, n) < 0) {
         if (t->kind == TYPE_TIMEUUID)
-            return fail(err, errsz, "Unknown timeuuid representation: %.*s", (int)n, s);
-        return fail(err, errsz, "Unable to make UUID from '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unknown timeuuid representation: %.*s", (int)n, s);
+        return err_set(err, errsz, "Unable to make UUID from '%.*s'", (int)n, s);
     }
     if (t->kind == TYPE_TIMEUUID && uuid_version(&u) != 1)
-        return fail(err, errsz, "TimeUUID supports only version 1 UUIDs");
+        return err_set(err, errsz, "TimeUUID supports only version 1 UUIDs");
     buf_put(out, u.b, 16);
     return 0;
 }
@@ -419,9 +406,9 @@ static int lit_hex(const struct type *t, const char *s, size_t n, buf *out, char
     int bad = n % 2;
     for (size_t i = 0; i < n && !bad; i++)
         bad = hexval(s[i]) < 0;
-    if (bad) return fail(err, errsz, "cannot parse '%.*s' as hex bytes", (int)n, s);
+    if (bad) return err_set(err, errsz, "cannot parse '%.*s' as hex bytes", (int)n, s);
     if (t->kind == TYPE_TINYINT && n != 2)
-        return fail(err, errsz, "Expected 1 byte for a tinyint (%d)", (int)(n / 2));
+        return err_set(err, errsz, "Expected 1 byte for a tinyint (%d)", (int)(n / 2));
     if (buf_reserve(out, n / 2) < 0) return TYPE_ENOMEM;
     for (size_t i = 0; i < n; i += 2)
         out->data[out->len++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
@@ -534,9 +521,9 @@ static int lit_timestamp(enum type_lit kind, const char *s, size_t n, buf *out, 
         ms = now_ms();
     } else if (is_raw_int(s, n)) {
         if (parse_int_range(s, n, INT64_MIN, INT64_MAX, &ms))
-            return fail(err, errsz, "Unable to make long (for date) from: '%.*s'", (int)n, s);
+            return err_set(err, errsz, "Unable to make long (for date) from: '%.*s'", (int)n, s);
     } else if (parse_timestamp_text(s, n, &ms) < 0) {
-        return fail(err, errsz, "Unable to coerce '%.*s' to a formatted date (long)", (int)n, s);
+        return err_set(err, errsz, "Unable to coerce '%.*s' to a formatted date (long)", (int)n, s);
     }
     buf_put_be64(out, (uint64_t)ms);
     return 0;
@@ -549,8 +536,8 @@ static int lit_date(const char *s, size_t n, buf *out, char *err, size_t errsz)
     int64_t v;
     if (is_raw_int(s, n)) {
         if (parse_int_range(s, n, 0, UINT32_MAX, &v))
-            return fail(err, errsz, "Unable to make unsigned int (for date) from: '%.*s'", (int)n,
-                        s);
+            return err_set(err, errsz, "Unable to make unsigned int (for date) from: '%.*s'",
+                           (int)n, s);
         buf_put_be32(out, (uint32_t)v);
         return 0;
     }
@@ -576,17 +563,17 @@ static int lit_date(const char *s, size_t n, buf *out, char *err, size_t errsz)
     }
     int64_t days = val_days_from_civil(y, (int)m, (int)d);
     if (days < INT32_MIN)
-        return fail(err, errsz,
-                    "Input date %.*s is less than min supported date -5877641-06-23T00:00Z", (int)n,
-                    s);
+        return err_set(err, errsz,
+                       "Input date %.*s is less than min supported date -5877641-06-23T00:00Z",
+                       (int)n, s);
     if (days > INT32_MAX)
-        return fail(err, errsz,
-                    "Input date %.*s is greater than max supported date +5881580-07-11T00:00Z",
-                    (int)n, s);
+        return err_set(err, errsz,
+                       "Input date %.*s is greater than max supported date +5881580-07-11T00:00Z",
+                       (int)n, s);
     buf_put_be32(out, (uint32_t)(days - INT32_MIN));
     return 0;
 bad:
-    return fail(err, errsz, "Unable to coerce '%.*s' to a formatted date (long)", (int)n, s);
+    return err_set(err, errsz, "Unable to coerce '%.*s' to a formatted date (long)", (int)n, s);
 }
 
 /* ---- time ---- */
@@ -603,7 +590,7 @@ static int lit_time(const char *s0, size_t n0, buf *out, char *err, size_t errsz
     int64_t v;
     if (is_raw_int(s0, n0)) {
         if (parse_int_range(s0, n0, INT64_MIN, INT64_MAX, &v) || v < 0 || v >= day)
-            return fail(err, errsz, "Unable to make long (for time) from: '%.*s'", (int)n0, s0);
+            return err_set(err, errsz, "Unable to make long (for time) from: '%.*s'", (int)n0, s0);
         buf_put_be64(out, (uint64_t)v);
         return 0;
     }
@@ -638,8 +625,8 @@ static int lit_time(const char *s0, size_t n0, buf *out, char *err, size_t errsz
     buf_put_be64(out, (uint64_t)(((h * 60 + m) * 60 + sec) * INT64_C(1000000000) + nanos));
     return 0;
 bad:
-    return fail(err, errsz, "(TimeType) Unable to coerce '%.*s' to a formatted time (long)",
-                (int)n0, s0);
+    return err_set(err, errsz, "(TimeType) Unable to coerce '%.*s' to a formatted time (long)",
+                   (int)n0, s0);
 }
 
 /* ---- duration (cql3.Duration.from) ---- */
@@ -662,19 +649,19 @@ static int dur_add(struct dur *b, int unit, int64_t units)
         0,       12,   1, 7, 1, INT64_C(3600000000000), INT64_C(60000000000), INT64_C(1000000000),
         1000000, 1000, 1};
     if (unit == b->unit)
-        return fail(b->err, b->errsz, "Invalid duration. The %s are specified multiple times",
-                    unit_names[unit]);
+        return err_set(b->err, b->errsz, "Invalid duration. The %s are specified multiple times",
+                       unit_names[unit]);
     if (unit < b->unit)
-        return fail(b->err, b->errsz, "Invalid duration. The %s should be after %s",
-                    unit_names[b->unit], unit_names[unit]);
+        return err_set(b->err, b->errsz, "Invalid duration. The %s should be after %s",
+                       unit_names[b->unit], unit_names[unit]);
     b->unit = unit;
     int64_t *acc = unit <= 2 ? &b->months : unit <= 4 ? &b->days : &b->nanos;
     const char *name = unit <= 2 ? "months" : unit <= 4 ? "days" : "nanoseconds";
     int64_t limit = ((unit <= 4 ? INT32_MAX : INT64_MAX) - *acc) / per[unit];
     if (units > limit)
-        return fail(b->err, b->errsz,
-                    "Invalid duration. The total number of %s must be less or equal to %d", name,
-                    INT32_MAX);
+        return err_set(b->err, b->errsz,
+                       "Invalid duration. The total number of %s must be less or equal to %d", name,
+                       INT32_MAX);
     *acc += units * per[unit];
     return 0;
 }
@@ -781,7 +768,7 @@ static int lit_duration(const char *s0, size_t n0, buf *out, char *err, size_t e
     val_put_uvint(out, val_zigzag(sg * b.nanos));
     return 0;
 bad:
-    return fail(err, errsz, "Unable to convert '%.*s' to a duration", (int)n, s);
+    return err_set(err, errsz, "Unable to convert '%.*s' to a duration", (int)n, s);
 }
 
 /* ---- entry point ---- */
@@ -804,7 +791,7 @@ int type_from_literal(const struct type *t, enum type_lit kind, const char *text
     case TYPE_COUNTER: rc = lit_fixed_int(t, text, n, out, err, errsz); break;
     case TYPE_VARINT: {
         rc = val_varint_from_dec(text, n, out);
-        if (rc == -1) rc = fail(err, errsz, "unable to make int from '%.*s'", (int)n, text);
+        if (rc == -1) rc = err_set(err, errsz, "unable to make int from '%.*s'", (int)n, text);
         break;
     }
     case TYPE_DECIMAL: rc = lit_decimal(text, n, out, err, errsz); break;
@@ -816,7 +803,7 @@ int type_from_literal(const struct type *t, enum type_lit kind, const char *text
         else if (ieq(text, n, "false"))
             buf_put_u8(out, 0);
         else
-            return fail(err, errsz, "Unable to make boolean from '%.*s'", (int)n, text);
+            return err_set(err, errsz, "Unable to make boolean from '%.*s'", (int)n, text);
         rc = 0;
         break;
     case TYPE_ASCII: rc = lit_ascii(text, n, out, err, errsz); break;

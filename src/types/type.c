@@ -364,43 +364,38 @@ void type_free(struct type *t)
     mem_free(t);
 }
 
-static void put_str(buf *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
-
 void type_format(const struct type *t, buf *b)
 {
     int fz = t->frozen && t->kind != TYPE_VECTOR;
-    if (fz) put_str(b, "frozen<");
+    if (fz) buf_put_str(b, "frozen<");
     switch (t->kind) {
     case TYPE_LIST:
     case TYPE_SET:
     case TYPE_MAP:
     case TYPE_TUPLE:
-        put_str(b, type_kind_name(t->kind));
+        buf_put_str(b, type_kind_name(t->kind));
         buf_put_u8(b, '<');
         for (int i = 0; i < t->n_params; i++) {
-            if (i) put_str(b, ", ");
+            if (i) buf_put_str(b, ", ");
             type_format(t->params[i], b);
         }
         buf_put_u8(b, '>');
         break;
     case TYPE_VECTOR: {
         char d[16];
-        put_str(b, "vector<");
+        buf_put_str(b, "vector<");
         type_format(t->params[0], b);
         snprintf(d, sizeof(d), ", %d>", t->dim);
-        put_str(b, d);
+        buf_put_str(b, d);
         break;
     }
-    case TYPE_UDT: put_str(b, t->name); break;
+    case TYPE_UDT: buf_put_str(b, t->name); break;
     case TYPE_CUSTOM:
         buf_put_u8(b, '\'');
-        put_str(b, t->name);
+        buf_put_str(b, t->name);
         buf_put_u8(b, '\'');
         break;
-    default: put_str(b, type_kind_name(t->kind)); break;
+    default: buf_put_str(b, type_kind_name(t->kind)); break;
     }
     if (fz) buf_put_u8(b, '>');
 }
@@ -437,9 +432,9 @@ static void marshal_name(const struct type *t, buf *b)
         [TYPE_TINYINT] = "ByteType",
         [TYPE_DURATION] = "DurationType",
     };
-    put_str(b, "org.apache.cassandra.db.marshal.");
+    buf_put_str(b, "org.apache.cassandra.db.marshal.");
     if (is_native_kind(t->kind)) {
-        put_str(b, cls[t->kind]);
+        buf_put_str(b, cls[t->kind]);
         return;
     }
     const char *outer = t->kind == TYPE_LIST    ? "ListType("
@@ -448,8 +443,8 @@ static void marshal_name(const struct type *t, buf *b)
                         : t->kind == TYPE_TUPLE ? "TupleType("
                                                 : "VectorType(";
     if (t->frozen && t->kind != TYPE_TUPLE && t->kind != TYPE_VECTOR)
-        put_str(b, "FrozenType(org.apache.cassandra.db.marshal.");
-    put_str(b, outer);
+        buf_put_str(b, "FrozenType(org.apache.cassandra.db.marshal.");
+    buf_put_str(b, outer);
     for (int i = 0; i < t->n_params; i++) {
         if (i) buf_put_u8(b, ',');
         marshal_name(t->params[i], b);
@@ -457,7 +452,7 @@ static void marshal_name(const struct type *t, buf *b)
     if (t->kind == TYPE_VECTOR) {
         char d[16];
         snprintf(d, sizeof(d), ",%d", t->dim);
-        put_str(b, d);
+        buf_put_str(b, d);
     }
     buf_put_u8(b, ')');
     if (t->frozen && t->kind != TYPE_TUPLE && t->kind != TYPE_VECTOR) buf_put_u8(b, ')');

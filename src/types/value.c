@@ -16,31 +16,12 @@
  */
 #include "types/value.h"
 #include "util/mem.h"
+#include "util/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
-    }
-    return TYPE_EINVAL;
-}
-
-static int oom(char *err, size_t errsz)
-{
-    if (err && errsz) snprintf(err, errsz, "Out of memory");
-    return TYPE_ENOMEM;
-}
 
 /* CQL text of t for messages ("vector<float, 3>"); falls back to the kind
  * name if memory is short. */
@@ -275,26 +256,26 @@ static int rd_val(struct rd *r, const uint8_t **p, int32_t *len)
 
 static int validate_duration(const uint8_t *p, int32_t len, char *err, size_t errsz)
 {
-    if (len < 3) return fail(err, errsz, "Expected at least 3 bytes for a duration (%d)", len);
+    if (len < 3) return err_set(err, errsz, "Expected at least 3 bytes for a duration (%d)", len);
     uint64_t u[3];
     size_t off = 0;
     for (int i = 0; i < 3; i++) {
         int k = val_get_uvint(p + off, (size_t)len - off, &u[i]);
-        if (k < 0) return fail(err, errsz, "Not enough bytes to read a duration");
+        if (k < 0) return err_set(err, errsz, "Not enough bytes to read a duration");
         off += (size_t)k;
     }
     int64_t months = val_unzigzag(u[0]), days = val_unzigzag(u[1]), nanos = val_unzigzag(u[2]);
     if (months != (int32_t)months)
-        return fail(err, errsz, "The duration months must be a 32 bits integer but was: %lld",
-                    (long long)months);
+        return err_set(err, errsz, "The duration months must be a 32 bits integer but was: %lld",
+                       (long long)months);
     if (days != (int32_t)days)
-        return fail(err, errsz, "The duration days must be a 32 bits integer but was: %lld",
-                    (long long)days);
+        return err_set(err, errsz, "The duration days must be a 32 bits integer but was: %lld",
+                       (long long)days);
     if (!((months >= 0 && days >= 0 && nanos >= 0) || (months <= 0 && days <= 0 && nanos <= 0)))
-        return fail(err, errsz,
-                    "The duration months, days and nanoseconds must be all of the same sign "
-                    "(%lld, %lld, %lld)",
-                    (long long)months, (long long)days, (long long)nanos);
+        return err_set(err, errsz,
+                       "The duration months, days and nanoseconds must be all of the same sign "
+                       "(%lld, %lld, %lld)",
+                       (long long)months, (long long)days, (long long)nanos);
     return 0;
 }
 
@@ -307,21 +288,22 @@ static int validate_coll(const struct type *t, const uint8_t *p, int32_t len, ch
     if (len == 0 && t->kind != TYPE_LIST) return 0;
     struct rd r = {p, p + len};
     int32_t n;
-    if (rd_int(&r, &n) < 0) return fail(err, errsz, "Not enough bytes to read a %s", what);
-    if (n < 0) return fail(err, errsz, "The data cannot be deserialized as a %s", what);
+    if (rd_int(&r, &n) < 0) return err_set(err, errsz, "Not enough bytes to read a %s", what);
+    if (n < 0) return err_set(err, errsz, "The data cannot be deserialized as a %s", what);
     int per = t->kind == TYPE_MAP ? 2 : 1;
     for (int32_t i = 0; i < n; i++) {
         for (int j = 0; j < per; j++) {
             const uint8_t *e;
             int32_t elen;
             if (rd_val(&r, &e, &elen) < 0)
-                return fail(err, errsz, "Not enough bytes to read a %s", what);
-            if (elen < 0) return fail(err, errsz, "Null value read when not allowed");
+                return err_set(err, errsz, "Not enough bytes to read a %s", what);
+            if (elen < 0) return err_set(err, errsz, "Null value read when not allowed");
             int rc = type_validate(t->params[t->kind == TYPE_MAP ? j : 0], e, elen, err, errsz);
             if (rc) return rc;
         }
     }
-    if (r.p != r.end) return fail(err, errsz, "Unexpected extraneous bytes after %s value", what);
+    if (r.p != r.end)
+        return err_set(err, errsz, "Unexpected extraneous bytes after %s value", what);
     return 0;
 }
 
@@ -337,15 +319,15 @@ static int validate_tuple(const struct type *t, const uint8_t *p, int32_t len, c
         int32_t flen;
         if (rd_int(&r, &flen) < 0) {
             if (udt)
-                return fail(err, errsz, "Not enough bytes to read size of %dth field %s", named,
-                            fname);
-            return fail(err, errsz, "Not enough bytes to read size of %dth component", i);
+                return err_set(err, errsz, "Not enough bytes to read size of %dth field %s", named,
+                               fname);
+            return err_set(err, errsz, "Not enough bytes to read size of %dth component", i);
         }
         if (flen < 0) continue;
         if (r.end - r.p < flen) {
             if (udt)
-                return fail(err, errsz, "Not enough bytes to read %dth field %s", named, fname);
-            return fail(err, errsz, "Not enough bytes to read %dth component", i);
+                return err_set(err, errsz, "Not enough bytes to read %dth field %s", named, fname);
+            return err_set(err, errsz, "Not enough bytes to read %dth component", i);
         }
         int rc = type_validate(t->params[i], r.p, flen, err, errsz);
         if (rc) return rc;
@@ -353,8 +335,8 @@ static int validate_tuple(const struct type *t, const uint8_t *p, int32_t len, c
         named++;
     }
     if (r.p != r.end)
-        return fail(err, errsz, "Invalid remaining data after end of %s value",
-                    udt ? "UDT" : "tuple");
+        return err_set(err, errsz, "Invalid remaining data after end of %s value",
+                       udt ? "UDT" : "tuple");
     return 0;
 }
 
@@ -362,14 +344,14 @@ static int validate_vector(const struct type *t, const uint8_t *p, int32_t len, 
                            size_t errsz)
 {
     char tn[128];
-    if (len == 0) return fail(err, errsz, "Invalid empty vector value");
+    if (len == 0) return err_set(err, errsz, "Invalid empty vector value");
     const struct type *et = t->params[0];
     int esz = type_fixed_size(et);
     int32_t off = 0;
     if (esz >= 0) {
         if ((int64_t)esz * t->dim > len) {
             type_text(t, tn, sizeof(tn));
-            return fail(err, errsz, "Not enough bytes to read a %s", tn);
+            return err_set(err, errsz, "Not enough bytes to read a %s", tn);
         }
         for (int i = 0; i < t->dim; i++, off += esz) {
             int rc = type_validate(et, p + off, esz, err, errsz);
@@ -381,7 +363,7 @@ static int validate_vector(const struct type *t, const uint8_t *p, int32_t len, 
             int k = off < len ? val_get_uvint(p + off, (size_t)(len - off), &elen) : -1;
             if (k < 0 || elen > (uint64_t)(len - off - k)) {
                 type_text(t, tn, sizeof(tn));
-                return fail(err, errsz, "Not enough bytes to read a %s", tn);
+                return err_set(err, errsz, "Not enough bytes to read a %s", tn);
             }
             off += k;
             int rc = type_validate(et, p + off, (int32_t)elen, err, errsz);
@@ -391,7 +373,7 @@ static int validate_vector(const struct type *t, const uint8_t *p, int32_t len, 
     }
     if (off < len) {
         type_text(t, tn, sizeof(tn));
-        return fail(err, errsz, "Unexpected %d extraneous bytes after %s value", len - off, tn);
+        return err_set(err, errsz, "Unexpected %d extraneous bytes after %s value", len - off, tn);
     }
     return 0;
 }
@@ -400,39 +382,40 @@ int type_validate(const struct type *t, const uint8_t *p, int32_t len, char *err
 {
     switch (t->kind) {
     case TYPE_INT:
-        if (len != 4 && len != 0) return fail(err, errsz, "Expected 4 or 0 byte int (%d)", len);
+        if (len != 4 && len != 0) return err_set(err, errsz, "Expected 4 or 0 byte int (%d)", len);
         return 0;
     case TYPE_BIGINT:
     case TYPE_COUNTER:
-        if (len != 8 && len != 0) return fail(err, errsz, "Expected 8 or 0 byte long (%d)", len);
+        if (len != 8 && len != 0) return err_set(err, errsz, "Expected 8 or 0 byte long (%d)", len);
         return 0;
     case TYPE_TIMESTAMP:
         if (len != 8 && len != 0)
-            return fail(err, errsz, "Expected 8 or 0 byte long for date (%d)", len);
+            return err_set(err, errsz, "Expected 8 or 0 byte long for date (%d)", len);
         return 0;
     case TYPE_SMALLINT:
-        if (len != 2) return fail(err, errsz, "Expected 2 bytes for a smallint (%d)", len);
+        if (len != 2) return err_set(err, errsz, "Expected 2 bytes for a smallint (%d)", len);
         return 0;
     case TYPE_TINYINT:
-        if (len != 1) return fail(err, errsz, "Expected 1 byte for a tinyint (%d)", len);
+        if (len != 1) return err_set(err, errsz, "Expected 1 byte for a tinyint (%d)", len);
         return 0;
     case TYPE_BOOLEAN:
-        if (len != 1 && len != 0) return fail(err, errsz, "Expected 1 or 0 byte value (%d)", len);
+        if (len != 1 && len != 0)
+            return err_set(err, errsz, "Expected 1 or 0 byte value (%d)", len);
         return 0;
     case TYPE_FLOAT:
         if (len != 4 && len != 0)
-            return fail(err, errsz, "Expected 4 or 0 byte value for a float (%d)", len);
+            return err_set(err, errsz, "Expected 4 or 0 byte value for a float (%d)", len);
         return 0;
     case TYPE_DOUBLE:
         if (len != 8 && len != 0)
-            return fail(err, errsz, "Expected 8 or 0 byte value for a double (%d)", len);
+            return err_set(err, errsz, "Expected 8 or 0 byte value for a double (%d)", len);
         return 0;
     case TYPE_UUID:
     case TYPE_TIMEUUID:
         if (len != 16 && len != 0)
-            return fail(err, errsz, "UUID should be 16 or 0 bytes (%d)", len);
+            return err_set(err, errsz, "UUID should be 16 or 0 bytes (%d)", len);
         if (t->kind == TYPE_TIMEUUID && len == 16 && (p[6] & 0xf0) != 0x10)
-            return fail(err, errsz, "Invalid version for TimeUUID type.");
+            return err_set(err, errsz, "Invalid version for TimeUUID type.");
         return 0;
     case TYPE_INET:
         if (len != 0 && len != 4 && len != 16) {
@@ -442,26 +425,26 @@ int type_validate(const struct type *t, const uint8_t *p, int32_t len, char *err
             for (int32_t i = 0; i < k; i++)
                 snprintf(hex + 2 * i, 3, "%02x", p[i]);
             hex[2 * k] = 0;
-            return fail(err, errsz, "Expected 4 or 16 byte inetaddress; got %s%s", hex,
-                        len > k ? "..." : "");
+            return err_set(err, errsz, "Expected 4 or 16 byte inetaddress; got %s%s", hex,
+                           len > k ? "..." : "");
         }
         return 0;
     case TYPE_DATE:
-        if (len != 4) return fail(err, errsz, "Expected 4 byte long for date (%d)", len);
+        if (len != 4) return err_set(err, errsz, "Expected 4 byte long for date (%d)", len);
         return 0;
     case TYPE_TIME:
-        if (len != 8) return fail(err, errsz, "Expected 8 byte long for time (%d)", len);
+        if (len != 8) return err_set(err, errsz, "Expected 8 byte long for time (%d)", len);
         return 0;
     case TYPE_VARCHAR:
-        if (!utf8_valid(p, (size_t)len)) return fail(err, errsz, "String didn't validate.");
+        if (!utf8_valid(p, (size_t)len)) return err_set(err, errsz, "String didn't validate.");
         return 0;
     case TYPE_ASCII:
         for (int32_t i = 0; i < len; i++)
-            if (p[i] & 0x80) return fail(err, errsz, "Invalid byte for ascii: %d", (int8_t)p[i]);
+            if (p[i] & 0x80) return err_set(err, errsz, "Invalid byte for ascii: %d", (int8_t)p[i]);
         return 0;
     case TYPE_DECIMAL:
         if (len != 0 && len < 4)
-            return fail(err, errsz, "Expected 0 or at least 4 bytes (%d)", len);
+            return err_set(err, errsz, "Expected 0 or at least 4 bytes (%d)", len);
         return 0;
     case TYPE_DURATION: return validate_duration(p, len, err, errsz);
     case TYPE_LIST:
@@ -880,10 +863,11 @@ static int build_coll(const struct type *t, const struct type_val *elems, int n,
                       char *err, size_t errsz)
 {
     int stride = t->kind == TYPE_MAP ? 2 : 1;
-    if (t->kind == TYPE_MAP && (n & 1)) return fail(err, errsz, "Invalid map literal");
+    if (t->kind == TYPE_MAP && (n & 1)) return err_set(err, errsz, "Invalid map literal");
     int n_items = n / stride;
     for (int i = 0; i < n; i++) {
-        if (elems[i].len < 0) return fail(err, errsz, "null is not supported inside collections");
+        if (elems[i].len < 0)
+            return err_set(err, errsz, "null is not supported inside collections");
         const struct type *et = t->params[stride == 2 ? (i & 1) : 0];
         int rc = type_validate(et, elems[i].p, elems[i].len, err, errsz);
         if (rc) return rc;
@@ -896,7 +880,7 @@ static int build_coll(const struct type *t, const struct type_val *elems, int n,
     }
     int stack_idx[32];
     int *idx = n_items <= 32 ? stack_idx : mem_alloc(sizeof(int) * (size_t)n_items);
-    if (!idx) return oom(err, errsz);
+    if (!idx) return type_oom(err, errsz);
     for (int i = 0; i < n_items; i++)
         idx[i] = i;
     struct sort_ctx c = {t->params[0], elems, stride};
@@ -936,15 +920,15 @@ int type_build_collection(const struct type *t, const struct type_val *elems, in
         if (n > t->n_params) {
             type_text(t, tn, sizeof(tn));
             if (t->kind == TYPE_TUPLE)
-                rc = fail(err, errsz,
-                          "Invalid tuple literal for %s: too many elements. Type %s expects %d "
-                          "but got %d",
-                          col, tn, t->n_params, n);
+                rc = err_set(err, errsz,
+                             "Invalid tuple literal for %s: too many elements. Type %s expects %d "
+                             "but got %d",
+                             col, tn, t->n_params, n);
             else
-                rc = fail(err, errsz,
-                          "Invalid user type literal for %s: too many fields. Type %s has %d "
-                          "but got %d",
-                          col, tn, t->n_params, n);
+                rc = err_set(err, errsz,
+                             "Invalid user type literal for %s: too many fields. Type %s has %d "
+                             "but got %d",
+                             col, tn, t->n_params, n);
             break;
         }
         for (int i = 0; i < n && !rc; i++)
@@ -960,17 +944,17 @@ int type_build_collection(const struct type *t, const struct type_val *elems, in
     case TYPE_VECTOR: {
         if (n != t->dim) {
             type_text(t, tn, sizeof(tn));
-            rc =
-                fail(err, errsz,
-                     "Invalid vector literal for %s of type %s; expected %d elements, but given %d",
-                     col, tn, t->dim, n);
+            rc = err_set(
+                err, errsz,
+                "Invalid vector literal for %s of type %s; expected %d elements, but given %d", col,
+                tn, t->dim, n);
             break;
         }
         const struct type *et = t->params[0];
         int esz = type_fixed_size(et);
         for (int i = 0; i < n && !rc; i++) {
             if (elems[i].len < 0 || (esz >= 0 && elems[i].len != esz))
-                rc = fail(err, errsz, "null is not supported inside vectors");
+                rc = err_set(err, errsz, "null is not supported inside vectors");
             else
                 rc = type_validate(et, elems[i].p, elems[i].len, err, errsz);
         }
@@ -981,9 +965,9 @@ int type_build_collection(const struct type *t, const struct type_val *elems, in
         }
         break;
     }
-    default: rc = fail(err, errsz, "Not a collection, tuple, user type or vector type");
+    default: rc = err_set(err, errsz, "Not a collection, tuple, user type or vector type");
     }
-    if (!rc && !buf_ok(out)) rc = oom(err, errsz);
+    if (!rc && !buf_ok(out)) rc = type_oom(err, errsz);
     if (rc) out->len = start < out->len ? start : out->len;
     return rc;
 }

@@ -49,6 +49,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Return codes of this module. */
 #define TYPE_OK     0
@@ -237,5 +238,12 @@ void val_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
  * text of p[0..n) (n > 0) (0, or -3 OOM). */
 int val_varint_from_dec(const char *s, size_t n, buf *out);
 int val_varint_to_dec(const uint8_t *p, size_t n, buf *out);
+
+/* Writes "Out of memory" into err[errsz] (when err && errsz); returns TYPE_ENOMEM. */
+static inline int type_oom(char *err, size_t errsz)
+{
+    if (err && errsz) snprintf(err, errsz, "Out of memory");
+    return TYPE_ENOMEM;
+}
 
 #endif

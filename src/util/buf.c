@@ -4,6 +4,8 @@
 #include "util/buf.h"
 #include "util/mem.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 void buf_init(buf *b)
@@ -61,6 +63,30 @@ void buf_put(buf *b, const void *p, size_t n)
     if (n == 0 || buf_reserve(b, n)) return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
+}
+
+void buf_put_str(buf *b, const char *s)
+{
+    buf_put(b, s, strlen(s));
+}
+
+void buf_printf(buf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    if ((size_t)k < sizeof(tmp)) {
+        buf_put(b, tmp, (size_t)k);
+        return;
+    }
+    if (buf_reserve(b, (size_t)k + 1)) return;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)k;
 }
 
 void buf_put_u8(buf *b, uint8_t v)

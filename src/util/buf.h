@@ -37,6 +37,9 @@ static inline size_t buf_unread(const buf *b)
 }
 
 void buf_put(buf *b, const void *p, size_t n);
+void buf_put_str(buf *b, const char *s); /* without the NUL */
+/* printf-style append (any length) */
+void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* GCC/Clang */
 void buf_put_u8(buf *b, uint8_t v);
 void buf_put_be16(buf *b, uint16_t v);
 void buf_put_be32(buf *b, uint32_t v);

@@ -12,6 +12,7 @@
  */
 #include "util/cfg.h"
 #include "util/mem.h"
+#include "util/err.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,20 +153,6 @@ static const struct key *find_key(const char *name)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 
 /* Replace *slot with a copy of s[0..n) (or NULL when s is NULL). */
@@ -291,7 +278,7 @@ static int parse_bool(const char *s, bool *out)
 
 static int oom(const struct key *k, char *err, size_t errsz)
 {
-    return fail(err, errsz, "%s: out of memory", k->name);
+    return err_set(err, errsz, "%s: out of memory", k->name);
 }
 
 /* Durations: Cassandra's DurationSpec "<digits><unit>"; these keys are all
@@ -310,22 +297,22 @@ static int set_duration(int64_t *slot, const struct key *k, const char *v, char 
         for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
             if (strcmp(u, units[i].sym) != 0) continue;
             if (units[i].ms == 0)
-                return fail(err, errsz,
-                            "%s: invalid duration \"%s\": the smallest unit accepted is ms "
-                            "(accepted units: ms, s, m, h, d)",
-                            k->name, v);
+                return err_set(err, errsz,
+                               "%s: invalid duration \"%s\": the smallest unit accepted is ms "
+                               "(accepted units: ms, s, m, h, d)",
+                               k->name, v);
             if (!mul_ok(q, units[i].ms, &ms) || ms > k->max)
-                return fail(err, errsz,
-                            "%s: invalid duration \"%s\": it should be less than %" PRId64 " ms",
-                            k->name, v, k->max + 1);
+                return err_set(err, errsz,
+                               "%s: invalid duration \"%s\": it should be less than %" PRId64 " ms",
+                               k->name, v, k->max + 1);
             *slot = ms;
             return 0;
         }
     }
-    return fail(err, errsz,
-                "%s: invalid duration \"%s\": expected a non-negative integer and a unit, one "
-                "of ms, s, m, h, d (e.g. 10000ms)",
-                k->name, v);
+    return err_set(err, errsz,
+                   "%s: invalid duration \"%s\": expected a non-negative integer and a unit, one "
+                   "of ms, s, m, h, d (e.g. 10000ms)",
+                   k->name, v);
 }
 
 /* Sizes: Cassandra's DataStorageSpec "<digits><unit>"; these keys are all
@@ -347,22 +334,22 @@ static int set_size(int64_t *slot, const struct key *k, const char *v, char *err
         for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
             if (strcmp(u, units[i].sym) != 0) continue;
             if (units[i].bytes == 0)
-                return fail(err, errsz,
-                            "%s: invalid size \"%s\": the smallest unit accepted is MiB "
-                            "(accepted units: MiB, GiB)",
-                            k->name, v);
+                return err_set(err, errsz,
+                               "%s: invalid size \"%s\": the smallest unit accepted is MiB "
+                               "(accepted units: MiB, GiB)",
+                               k->name, v);
             if (!mul_ok(q, units[i].bytes, &b) || b > k->max)
-                return fail(err, errsz,
-                            "%s: invalid size \"%s\": it should be less than %" PRId64 " MiB",
-                            k->name, v, k->max / MIB + 1);
+                return err_set(err, errsz,
+                               "%s: invalid size \"%s\": it should be less than %" PRId64 " MiB",
+                               k->name, v, k->max / MIB + 1);
             *slot = b;
             return 0;
         }
     }
-    return fail(err, errsz,
-                "%s: invalid size \"%s\": expected a non-negative integer and a unit, one of "
-                "MiB, GiB (e.g. 32MiB)",
-                k->name, v);
+    return err_set(err, errsz,
+                   "%s: invalid size \"%s\": expected a non-negative integer and a unit, one of "
+                   "MiB, GiB (e.g. 32MiB)",
+                   k->name, v);
 }
 
 /* Legacy "_in_ms" / "_in_mb" keys: a plain non-negative integer in the
@@ -389,10 +376,10 @@ static int set_legacy(int64_t *slot, const struct key *k, const char *v, char *e
         }
     }
     if (rc != 0 || *rest != 0)
-        return fail(err, errsz, "%s: expected a non-negative integer, got \"%s\"", k->name, v);
+        return err_set(err, errsz, "%s: expected a non-negative integer, got \"%s\"", k->name, v);
     int64_t unit = k->kind == K_LEG_SIZE ? k->unit : 1;
     if (!mul_ok(q, unit, &out) || out > k->max)
-        return fail(err, errsz, "%s: value \"%s\" is too large", k->name, v);
+        return err_set(err, errsz, "%s: value \"%s\" is too large", k->name, v);
     *slot = out;
     return 0;
 }
@@ -411,7 +398,7 @@ static int set_seeds_str(struct cfg *c, const struct key *k, const char *v, char
     if (split_list(v, &list, &n) != 0) return oom(k, err, errsz);
     if (n == 0) {
         mem_free(list);
-        return fail(err, errsz, "%s: the seed list is empty", k->name);
+        return err_set(err, errsz, "%s: the seed list is empty", k->name);
     }
     swap_list(c, k, list, n);
     return 0;
@@ -423,7 +410,7 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
 {
     switch (k->kind) {
     case K_STR:
-        if (!*v) return fail(err, errsz, "%s: must not be empty", k->name);
+        if (!*v) return err_set(err, errsz, "%s: must not be empty", k->name);
         if (set_str(FIELD(c, k, char *), v, strlen(v)) != 0) return oom(k, err, errsz);
         return 0;
     case K_OPT_STR:
@@ -431,7 +418,7 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
         return 0;
     case K_CLASS: {
         const char *s = strip_prefix(v, k->strip);
-        if (!*s) return fail(err, errsz, "%s: must not be empty", k->name);
+        if (!*s) return err_set(err, errsz, "%s: must not be empty", k->name);
         if (set_str(FIELD(c, k, char *), s, strlen(s)) != 0) return oom(k, err, errsz);
         return 0;
     }
@@ -439,10 +426,11 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
     case K_LONG: {
         int64_t x;
         if (parse_i64(v, &x) != 0)
-            return fail(err, errsz, "%s: expected an integer, got \"%s\"", k->name, v);
+            return err_set(err, errsz, "%s: expected an integer, got \"%s\"", k->name, v);
         if (x < k->min || x > k->max)
-            return fail(err, errsz, "%s: must be between %" PRId64 " and %" PRId64 ", got %" PRId64,
-                        k->name, k->min, k->max, x);
+            return err_set(err, errsz,
+                           "%s: must be between %" PRId64 " and %" PRId64 ", got %" PRId64, k->name,
+                           k->min, k->max, x);
         if (k->kind == K_INT)
             *FIELD(c, k, int) = (int)x;
         else
@@ -452,7 +440,7 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
     case K_BOOL: {
         bool b;
         if (parse_bool(v, &b) != 0)
-            return fail(err, errsz, "%s: expected true or false, got \"%s\"", k->name, v);
+            return err_set(err, errsz, "%s: expected true or false, got \"%s\"", k->name, v);
         *FIELD(c, k, bool) = b;
         return 0;
     }
@@ -466,14 +454,14 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
         if (split_list(v, &list, &n) != 0) return oom(k, err, errsz);
         if (n == 0) {
             mem_free(list);
-            return fail(err, errsz, "%s: the list is empty", k->name);
+            return err_set(err, errsz, "%s: the list is empty", k->name);
         }
         swap_list(c, k, list, n);
         return 0;
     }
     case K_SEEDS: return set_seeds_str(c, k, v, err, errsz);
     case K_SEED_PROV:
-        return fail(err, errsz, "%s: not a scalar setting (use seeds=HOST[,HOST...])", k->name);
+        return err_set(err, errsz, "%s: not a scalar setting (use seeds=HOST[,HOST...])", k->name);
     case K_SYNC: {
         static const char *names[] = {"periodic", "batch", "group"};
         for (int i = 0; i < 3; i++) {
@@ -482,7 +470,7 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
                 return 0;
             }
         }
-        return fail(err, errsz, "%s: expected periodic, batch or group, got \"%s\"", k->name, v);
+        return err_set(err, errsz, "%s: expected periodic, batch or group, got \"%s\"", k->name, v);
     }
     case K_LOG_LEVEL: {
         static const struct {
@@ -499,10 +487,11 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
                 return 0;
             }
         }
-        return fail(err, errsz, "%s: expected debug, info, warn or error, got \"%s\"", k->name, v);
+        return err_set(err, errsz, "%s: expected debug, info, warn or error, got \"%s\"", k->name,
+                       v);
     }
     case K_ADDRESS: {
-        if (!*v) return fail(err, errsz, "%s: must not be empty", k->name);
+        if (!*v) return err_set(err, errsz, "%s: must not be empty", k->name);
         char *a = mem_strndup(v, strlen(v)), *b = mem_strndup(v, strlen(v));
         if (!a || !b) {
             mem_free(a);
@@ -516,7 +505,7 @@ static int set_scalar(struct cfg *c, const struct key *k, const char *v, char *e
         return 0;
     }
     }
-    return fail(err, errsz, "%s: unsupported setting", k->name);
+    return err_set(err, errsz, "%s: unsupported setting", k->name);
 }
 
 /* ---- public: defaults, --set -------------------------------------------- */
@@ -564,9 +553,9 @@ void cfg_defaults(struct cfg *c)
 
 int cfg_set(struct cfg *c, const char *key, const char *value, char *err, size_t errsz)
 {
-    if (!key || !*key) return fail(err, errsz, "empty setting name");
+    if (!key || !*key) return err_set(err, errsz, "empty setting name");
     const struct key *k = find_key(key);
-    if (!k) return fail(err, errsz, "%s: unknown setting", key);
+    if (!k) return err_set(err, errsz, "%s: unknown setting", key);
     return set_scalar(c, k, value ? value : "", err, errsz);
 }
 
@@ -614,14 +603,14 @@ static int located(struct yctx *y, const yaml_node_t *at)
 {
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", y->err ? y->err : "");
-    return fail(y->err, y->errsz, "%s:%zu: %s", y->path, line_of(at), msg);
+    return err_set(y->err, y->errsz, "%s:%zu: %s", y->path, line_of(at), msg);
 }
 
 static int wrong_type(struct yctx *y, const struct key *k, const yaml_node_t *v,
                       const char *expected)
 {
-    return fail(y->err, y->errsz, "%s:%zu: %s: expected %s, got %s", y->path, line_of(v), k->name,
-                expected, node_kind(v));
+    return err_set(y->err, y->errsz, "%s:%zu: %s: expected %s, got %s", y->path, line_of(v),
+                   k->name, expected, node_kind(v));
 }
 
 /* Value of `name` in mapping m, or NULL. */
@@ -640,11 +629,11 @@ static int apply_list(struct yctx *y, const struct key *k, yaml_node_t *v)
     if (v->type != YAML_SEQUENCE_NODE) return wrong_type(y, k, v, "a list of strings");
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (n == 0)
-        return fail(y->err, y->errsz, "%s:%zu: %s: the list is empty", y->path, line_of(v),
-                    k->name);
+        return err_set(y->err, y->errsz, "%s:%zu: %s: the list is empty", y->path, line_of(v),
+                       k->name);
     char **list = mem_calloc(n, sizeof(*list));
     if (!list)
-        return fail(y->err, y->errsz, "%s:%zu: %s: out of memory", y->path, line_of(v), k->name);
+        return err_set(y->err, y->errsz, "%s:%zu: %s: out of memory", y->path, line_of(v), k->name);
     size_t i = 0;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++, i++) {
@@ -656,8 +645,8 @@ static int apply_list(struct yctx *y, const struct key *k, yaml_node_t *v)
         list[i] = mem_strndup(scalar(e), strlen(scalar(e)));
         if (!list[i]) {
             free_list(list, i);
-            return fail(y->err, y->errsz, "%s:%zu: %s: out of memory", y->path, line_of(v),
-                        k->name);
+            return err_set(y->err, y->errsz, "%s:%zu: %s: out of memory", y->path, line_of(v),
+                           k->name);
         }
     }
     swap_list(y->c, k, list, n);
@@ -675,33 +664,33 @@ static int apply_seed_provider(struct yctx *y, const struct key *k, yaml_node_t 
     yaml_node_t *m = v;
     if (m->type == YAML_SEQUENCE_NODE) {
         if (m->data.sequence.items.top - m->data.sequence.items.start != 1)
-            return fail(y->err, y->errsz, "%s:%zu: %s: expected a list of exactly one class",
-                        y->path, line_of(v), k->name);
+            return err_set(y->err, y->errsz, "%s:%zu: %s: expected a list of exactly one class",
+                           y->path, line_of(v), k->name);
         m = yaml_document_get_node(y->doc, *m->data.sequence.items.start);
     }
     if (!m || m->type != YAML_MAPPING_NODE)
         return wrong_type(y, k, m ? m : v, "a mapping with class_name and parameters");
     yaml_node_t *cls = map_get(y->doc, m, "class_name");
     if (!cls || cls->type != YAML_SCALAR_NODE)
-        return fail(y->err, y->errsz, "%s:%zu: %s: class_name is missing", y->path, line_of(m),
-                    k->name);
+        return err_set(y->err, y->errsz, "%s:%zu: %s: class_name is missing", y->path, line_of(m),
+                       k->name);
     const char *cn = strip_prefix(scalar(cls), LOC_PKG);
     if (strcmp(cn, "SimpleSeedProvider") != 0)
-        return fail(y->err, y->errsz,
-                    "%s:%zu: %s: unsupported class_name \"%s\" (ringdb supports "
-                    "org.apache.cassandra.locator.SimpleSeedProvider)",
-                    y->path, line_of(cls), k->name, scalar(cls));
+        return err_set(y->err, y->errsz,
+                       "%s:%zu: %s: unsupported class_name \"%s\" (ringdb supports "
+                       "org.apache.cassandra.locator.SimpleSeedProvider)",
+                       y->path, line_of(cls), k->name, scalar(cls));
     yaml_node_t *params = map_get(y->doc, m, "parameters");
     if (params && params->type == YAML_SEQUENCE_NODE &&
         params->data.sequence.items.top - params->data.sequence.items.start == 1)
         params = yaml_document_get_node(y->doc, *params->data.sequence.items.start);
     if (!params || params->type != YAML_MAPPING_NODE)
-        return fail(y->err, y->errsz, "%s:%zu: %s: parameters with seeds are missing", y->path,
-                    line_of(m), k->name);
+        return err_set(y->err, y->errsz, "%s:%zu: %s: parameters with seeds are missing", y->path,
+                       line_of(m), k->name);
     yaml_node_t *seeds = map_get(y->doc, params, "seeds");
     if (!seeds)
-        return fail(y->err, y->errsz, "%s:%zu: %s: parameters have no seeds", y->path,
-                    line_of(params), k->name);
+        return err_set(y->err, y->errsz, "%s:%zu: %s: parameters have no seeds", y->path,
+                       line_of(params), k->name);
     if (seeds->type != YAML_SCALAR_NODE)
         return wrong_type(y, k, seeds, "seeds as a comma separated string");
     if (set_seeds_str(y->c, k, scalar(seeds), y->err, y->errsz) != 0) return located(y, seeds);
@@ -718,8 +707,8 @@ static int apply_pair(struct yctx *y, const struct key *k, yaml_node_t *v)
         if (v->type == YAML_MAPPING_NODE) { /* 5.0 style {class_name: X, parameters: {...}} */
             yaml_node_t *cls = map_get(y->doc, v, "class_name");
             if (!cls || cls->type != YAML_SCALAR_NODE)
-                return fail(y->err, y->errsz, "%s:%zu: %s: class_name is missing", y->path,
-                            line_of(v), k->name);
+                return err_set(y->err, y->errsz, "%s:%zu: %s: class_name is missing", y->path,
+                               line_of(v), k->name);
             v = cls;
         }
         break;
@@ -736,19 +725,19 @@ int cfg_load_yaml(struct cfg *c, const char *path, char *err, size_t errsz)
     yaml_document_t doc;
     int rc = -1, have_parser = 0, have_doc = 0;
     FILE *f = fopen(path, "rb");
-    if (!f) return fail(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return err_set(err, errsz, "%s: cannot open: %s", path, strerror(errno));
 
     if (!yaml_parser_initialize(&parser)) {
-        fail(err, errsz, "%s: out of memory", path);
+        err_set(err, errsz, "%s: out of memory", path);
         goto out;
     }
     have_parser = 1;
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, &doc)) {
-        fail(err, errsz, "%s:%zu:%zu: YAML syntax error: %s%s%s", path,
-             parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-             parser.problem ? parser.problem : "unknown error", parser.context ? " " : "",
-             parser.context ? parser.context : "");
+        err_set(err, errsz, "%s:%zu:%zu: YAML syntax error: %s%s%s", path,
+                parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                parser.problem ? parser.problem : "unknown error", parser.context ? " " : "",
+                parser.context ? parser.context : "");
         goto out;
     }
     have_doc = 1;
@@ -759,8 +748,8 @@ int cfg_load_yaml(struct cfg *c, const char *path, char *err, size_t errsz)
         goto out;
     }
     if (root->type != YAML_MAPPING_NODE) {
-        fail(err, errsz, "%s:%zu: expected a mapping of settings at the top level, got %s", path,
-             line_of(root), node_kind(root));
+        err_set(err, errsz, "%s:%zu: expected a mapping of settings at the top level, got %s", path,
+                line_of(root), node_kind(root));
         goto out;
     }
 
@@ -772,8 +761,8 @@ int cfg_load_yaml(struct cfg *c, const char *path, char *err, size_t errsz)
         yaml_node_t *vn = yaml_document_get_node(&doc, p->value);
         if (!kn || !vn) continue;
         if (kn->type != YAML_SCALAR_NODE) {
-            fail(err, errsz, "%s:%zu: a setting name must be a scalar, got %s", path, line_of(kn),
-                 node_kind(kn));
+            err_set(err, errsz, "%s:%zu: a setting name must be a scalar, got %s", path,
+                    line_of(kn), node_kind(kn));
             goto out;
         }
         const struct key *k = find_key(scalar(kn));
@@ -785,8 +774,8 @@ int cfg_load_yaml(struct cfg *c, const char *path, char *err, size_t errsz)
         for (size_t i = 0; i < N_KEYS; i++) {
             if (seen[i] && &keys[i] != k && keys[i].off == k->off && k->kind != K_ADDRESS &&
                 keys[i].kind != K_ADDRESS) {
-                fail(err, errsz, "%s:%zu: %s and %s are both set; they are the same setting", path,
-                     line_of(kn), keys[i].name, k->name);
+                err_set(err, errsz, "%s:%zu: %s and %s are both set; they are the same setting",
+                        path, line_of(kn), keys[i].name, k->name);
                 goto out;
             }
         }
@@ -849,7 +838,8 @@ static int check_seed(const char *seed, char *err, size_t errsz)
     }
     return 0;
 bad:
-    return fail(err, errsz, "seeds: \"%s\" is not an IP address, IPv4:port or [IPv6]:port", seed);
+    return err_set(err, errsz, "seeds: \"%s\" is not an IP address, IPv4:port or [IPv6]:port",
+                   seed);
 }
 
 static int derive_dir(char **slot, const char *root, const char *leaf)
@@ -869,8 +859,8 @@ static int derive_dir(char **slot, const char *root, const char *leaf)
 static int check_range(const char *name, int64_t v, int64_t lo, int64_t hi, char *err, size_t errsz)
 {
     if (v >= lo && v <= hi) return 0;
-    return fail(err, errsz, "%s: must be between %" PRId64 " and %" PRId64 ", got %" PRId64, name,
-                lo, hi, v);
+    return err_set(err, errsz, "%s: must be between %" PRId64 " and %" PRId64 ", got %" PRId64,
+                   name, lo, hi, v);
 }
 
 static int check_tokens(const struct cfg *c, char *err, size_t errsz)
@@ -895,16 +885,17 @@ static int check_tokens(const struct cfg *c, char *err, size_t errsz)
         p = e + 1;
         continue;
     bad:
-        return fail(err, errsz,
-                    "initial_token: \"%.*s\" is not a valid token (expected a comma separated "
-                    "list of 64-bit integers)",
-                    (int)(len < 64 ? len : 64), p);
+        return err_set(err, errsz,
+                       "initial_token: \"%.*s\" is not a valid token (expected a comma separated "
+                       "list of 64-bit integers)",
+                       (int)(len < 64 ? len : 64), p);
     }
     if (n != c->num_tokens)
-        return fail(err, errsz,
-                    "The number of initial tokens (by initial_token) specified (%d) is different "
-                    "from num_tokens value (%d)",
-                    n, c->num_tokens);
+        return err_set(
+            err, errsz,
+            "The number of initial tokens (by initial_token) specified (%d) is different "
+            "from num_tokens value (%d)",
+            n, c->num_tokens);
     return 0;
 }
 
@@ -915,7 +906,7 @@ int cfg_finalize(struct cfg *c, char *err, size_t errsz)
         c->cluster_name, c->listen_address, c->rpc_address,   c->data_dir,   c->endpoint_snitch,
         c->dc,           c->rack,           c->authenticator, c->authorizer, c->role_manager};
     for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++)
-        if (!req[i]) return fail(err, errsz, "configuration: out of memory");
+        if (!req[i]) return err_set(err, errsz, "configuration: out of memory");
 
     /* Addresses. */
     const struct {
@@ -926,20 +917,20 @@ int cfg_finalize(struct cfg *c, char *err, size_t errsz)
                  {"broadcast_rpc_address", c->broadcast_rpc_address}};
     for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++)
         if (addrs[i].v && !is_ip(addrs[i].v))
-            return fail(err, errsz, "%s: \"%s\" is not an IPv4 or IPv6 address", addrs[i].name,
-                        addrs[i].v);
+            return err_set(err, errsz, "%s: \"%s\" is not an IPv4 or IPv6 address", addrs[i].name,
+                           addrs[i].v);
     if (is_wildcard(c->listen_address))
-        return fail(err, errsz, "listen_address cannot be a wildcard address (%s)!",
-                    c->listen_address);
+        return err_set(err, errsz, "listen_address cannot be a wildcard address (%s)!",
+                       c->listen_address);
     if (c->broadcast_address && is_wildcard(c->broadcast_address))
-        return fail(err, errsz, "broadcast_address cannot be a wildcard address (%s)!",
-                    c->broadcast_address);
+        return err_set(err, errsz, "broadcast_address cannot be a wildcard address (%s)!",
+                       c->broadcast_address);
     if (is_wildcard(c->rpc_address) &&
         (!c->broadcast_rpc_address || is_wildcard(c->broadcast_rpc_address)))
-        return fail(err, errsz,
-                    "If rpc_address is set to a wildcard address %s, then you must set "
-                    "broadcast_rpc_address to a value other than %s",
-                    c->rpc_address, c->rpc_address);
+        return err_set(err, errsz,
+                       "If rpc_address is set to a wildcard address %s, then you must set "
+                       "broadcast_rpc_address to a value other than %s",
+                       c->rpc_address, c->rpc_address);
     for (size_t i = 0; i < c->n_seeds; i++)
         if (check_seed(c->seeds[i], err, errsz) != 0) return -1;
 
@@ -959,33 +950,35 @@ int cfg_finalize(struct cfg *c, char *err, size_t errsz)
 
     /* Commit log, as Cassandra's DatabaseDescriptor checks it. */
     if (c->commitlog_sync == CFG_COMMITLOG_PERIODIC && c->commitlog_sync_period_ms <= 0)
-        return fail(err, errsz, "Missing value for commitlog_sync_period.");
+        return err_set(err, errsz, "Missing value for commitlog_sync_period.");
     if (c->commitlog_sync == CFG_COMMITLOG_GROUP && c->commitlog_sync_group_window_ms <= 0)
-        return fail(err, errsz, "Missing value for commitlog_sync_group_window.");
+        return err_set(err, errsz, "Missing value for commitlog_sync_group_window.");
     if (c->commitlog_segment_size_bytes <= 0)
-        return fail(err, errsz, "commitlog_segment_size must be positive, but was %" PRId64 "MiB",
-                    c->commitlog_segment_size_bytes / MIB);
+        return err_set(err, errsz,
+                       "commitlog_segment_size must be positive, but was %" PRId64 "MiB",
+                       c->commitlog_segment_size_bytes / MIB);
     if (c->commitlog_segment_size_bytes >= 2048 * MIB)
-        return fail(err, errsz,
-                    "commitlog_segment_size must be smaller than 2048, but was %" PRId64,
-                    c->commitlog_segment_size_bytes / MIB);
+        return err_set(err, errsz,
+                       "commitlog_segment_size must be smaller than 2048, but was %" PRId64,
+                       c->commitlog_segment_size_bytes / MIB);
     if (c->native_transport_max_frame_size_bytes <= 0 ||
         c->native_transport_max_frame_size_bytes >= 2048 * MIB)
-        return fail(err, errsz,
-                    "native_transport_max_frame_size must be between 1MiB and 2047MiB, got %" PRId64
-                    " bytes",
-                    c->native_transport_max_frame_size_bytes);
+        return err_set(
+            err, errsz,
+            "native_transport_max_frame_size must be between 1MiB and 2047MiB, got %" PRId64
+            " bytes",
+            c->native_transport_max_frame_size_bytes);
     if (c->read_request_timeout_ms < 0 || c->write_request_timeout_ms < 0 ||
         c->range_request_timeout_ms < 0 || c->request_timeout_ms < 0 ||
         c->cas_contention_timeout_ms < 0 || c->truncate_request_timeout_ms < 0)
-        return fail(err, errsz, "request timeouts must not be negative");
+        return err_set(err, errsz, "request timeouts must not be negative");
 
     /* Derived values. */
     if (c->n_data_file_directories == 0) {
         char **v = mem_calloc(1, sizeof(*v));
         if (!v || derive_dir(&v[0], c->data_dir, "data") != 0) {
             mem_free(v);
-            return fail(err, errsz, "configuration: out of memory");
+            return err_set(err, errsz, "configuration: out of memory");
         }
         free_list(c->data_file_directories, 0);
         c->data_file_directories = v;
@@ -998,12 +991,12 @@ int cfg_finalize(struct cfg *c, char *err, size_t errsz)
          set_str(&c->broadcast_address, c->listen_address, strlen(c->listen_address))) ||
         (!c->broadcast_rpc_address &&
          set_str(&c->broadcast_rpc_address, c->rpc_address, strlen(c->rpc_address))))
-        return fail(err, errsz, "configuration: out of memory");
+        return err_set(err, errsz, "configuration: out of memory");
     if (c->n_seeds == 0) {
         char **v = mem_calloc(1, sizeof(*v));
         if (!v || !(v[0] = mem_strndup(c->listen_address, strlen(c->listen_address)))) {
             mem_free(v);
-            return fail(err, errsz, "configuration: out of memory");
+            return err_set(err, errsz, "configuration: out of memory");
         }
         free_list(c->seeds, 0);
         c->seeds = v;
@@ -1011,8 +1004,8 @@ int cfg_finalize(struct cfg *c, char *err, size_t errsz)
     }
     for (size_t i = 0; i < c->n_data_file_directories; i++)
         if (strcmp(c->data_file_directories[i], c->commitlog_directory) == 0)
-            return fail(err, errsz,
-                        "commitlog_directory must not be the same as any data_file_directories");
+            return err_set(err, errsz,
+                           "commitlog_directory must not be the same as any data_file_directories");
     return 0;
 }
 
