@@ -30,6 +30,8 @@ struct tracked {
     uint64_t written_end, synced_end;
     uint64_t alloc, synced_alloc;
     int dir_synced;
+    char *old_path; /* renamed from here, the new name not yet durable (else NULL) */
+    int old_dir_synced;
 };
 
 static struct {
@@ -38,7 +40,7 @@ static struct {
     uint64_t nth;
     enum sio_fault kind;
     int fired, crashed;
-    uint64_t calls[6];
+    uint64_t calls[7];
     struct tracked *t;
     size_t n, cap;
 } F = {.mu = PTHREAD_MUTEX_INITIALIZER};
@@ -52,6 +54,20 @@ static void crash_locked(void)
 {
     for (size_t i = 0; i < F.n; i++) {
         struct tracked *t = &F.t[i];
+        if (t->old_path) { /* undo a rename whose directory entry never became durable */
+            if (t->old_dir_synced) {
+                if (rename(t->path, t->old_path) == 0) {
+                    free(t->path);
+                    t->path = t->old_path;
+                    t->old_path = NULL;
+                    t->dir_synced = 1;
+                }
+            } else {
+                t->dir_synced = 0;
+            }
+            free(t->old_path);
+            t->old_path = NULL;
+        }
         if (!t->dir_synced) {
             unlink(t->path);
         } else {
@@ -119,7 +135,7 @@ static void track_open(int fd, const char *path, int created, uint64_t size)
     }
     char *p = strdup(path);
     if (!p) goto out;
-    F.t[F.n++] = (struct tracked){p, fd, size, size, 0, 0, !created};
+    F.t[F.n++] = (struct tracked){p, fd, size, size, 0, 0, !created, NULL, 0};
 out:
     pthread_mutex_unlock(&F.mu);
 }
@@ -165,6 +181,7 @@ static void track_unlink(const char *path)
     for (size_t i = 0; i < F.n; i++)
         if (strcmp(F.t[i].path, path) == 0) {
             free(F.t[i].path);
+            free(F.t[i].old_path);
             F.t[i] = F.t[--F.n];
             break;
         }
@@ -179,8 +196,42 @@ static void track_fsync_dir(const char *dir)
     pthread_mutex_lock(&F.mu);
     for (size_t i = 0; i < F.n; i++) {
         const char *p = F.t[i].path;
-        if (strncmp(p, dir, dl) == 0 && p[dl] == '/' && !strchr(p + dl + 1, '/'))
+        if (strncmp(p, dir, dl) == 0 && p[dl] == '/' && !strchr(p + dl + 1, '/')) {
             F.t[i].dir_synced = 1;
+            free(F.t[i].old_path);
+            F.t[i].old_path = NULL;
+        }
+    }
+    pthread_mutex_unlock(&F.mu);
+}
+
+/* A rename: the tracked file (if any) now lives at newpath; until its
+ * directory is fsynced a crash undoes the rename. A file tracked at newpath
+ * (replaced) is forgotten. */
+static void track_rename(const char *oldpath, const char *newpath)
+{
+    pthread_mutex_lock(&F.mu);
+    for (size_t i = 0; i < F.n; i++)
+        if (strcmp(F.t[i].path, newpath) == 0) {
+            free(F.t[i].path);
+            free(F.t[i].old_path);
+            F.t[i] = F.t[--F.n];
+            break;
+        }
+    for (size_t i = 0; i < F.n; i++) {
+        struct tracked *t = &F.t[i];
+        if (strcmp(t->path, oldpath) != 0) continue;
+        char *np = strdup(newpath);
+        if (!np) break;
+        if (!t->old_path) {
+            t->old_path = t->path;
+            t->old_dir_synced = t->dir_synced;
+        } else {
+            free(t->path);
+        }
+        t->path = np;
+        t->dir_synced = 0;
+        break;
     }
     pthread_mutex_unlock(&F.mu);
 }
@@ -198,8 +249,10 @@ void sio_fault_arm(unsigned op_mask, uint64_t nth, enum sio_fault kind)
 void sio_fault_reset(void)
 {
     pthread_mutex_lock(&F.mu);
-    for (size_t i = 0; i < F.n; i++)
+    for (size_t i = 0; i < F.n; i++) {
         free(F.t[i].path);
+        free(F.t[i].old_path);
+    }
     free(F.t);
     F.t = NULL;
     F.n = F.cap = 0;
@@ -214,7 +267,7 @@ uint64_t sio_fault_calls(unsigned op_mask)
 {
     uint64_t n = 0;
     pthread_mutex_lock(&F.mu);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (op_mask & (1u << i)) n += F.calls[i];
     pthread_mutex_unlock(&F.mu);
     return n;
@@ -246,6 +299,7 @@ void sio_fault_crash_now(void)
 #define track_close(fd)          ((void)0)
 #define track_unlink(p)          ((void)0)
 #define track_fsync_dir(d)       ((void)0)
+#define track_rename(o, n)       ((void)0)
 #endif
 
 int sio_mkdirs(const char *path)
@@ -586,6 +640,14 @@ int sio_list_dir(const char *dir, char ***names, size_t *n)
     closedir(d);
     *names = arr;
     *n = k;
+    return 0;
+}
+
+int sio_rename(const char *oldpath, const char *newpath)
+{
+    if (FAULT(SIO_OP_RENAME)) return -1;
+    if (rename(oldpath, newpath) < 0) return -1;
+    track_rename(oldpath, newpath);
     return 0;
 }
 

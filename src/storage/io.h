@@ -67,12 +67,17 @@ int sio_fsync_dir(const char *dir);
 int sio_list_dir(const char *dir, char ***names, size_t *n);
 /* Size of an open file. */
 int sio_file_size(int fd, uint64_t *size);
+/* Renames oldpath to newpath (atomically replacing newpath). The new name
+ * is durable only after sio_fsync_dir of its directory: a crash before that
+ * (test builds: SIO_FAULT_CRASH) leaves the file under its old name if that
+ * name was durable, else no file at all. Counted as SIO_OP_RENAME. */
+int sio_rename(const char *oldpath, const char *newpath);
 
 #ifdef RINGDB_TEST_BUILD
 /* ---- fault injection (test builds only) ----
  * Counted calls: SIO_OP_WRITE = sio_pwrite/sio_pwritev, SIO_OP_FSYNC =
  * sio_fsync/sio_fsync_dir, SIO_OP_OPEN = sio_open, SIO_OP_FALLOCATE,
- * SIO_OP_READ = sio_pread, SIO_OP_UNLINK. Arm one fault: the nth call
+ * SIO_OP_READ = sio_pread, SIO_OP_UNLINK, SIO_OP_RENAME. Arm one fault: the nth call
  * (1-based, counted from the arming) of any op in op_mask fails:
  *   SIO_FAULT_EIO, SIO_FAULT_ENOSPC: nothing happens, -1 with that errno;
  *   SIO_FAULT_SHORT_WRITE: (writes only) the first half of the bytes reach
@@ -82,7 +87,8 @@ int sio_file_size(int fd, uint64_t *size);
  *       last sio_fault_reset loses what was not fsynced (bytes written after
  *       its last sync read as zeros, the file shrinks back to its last
  *       synced size or reservation), files whose directory was not fsynced
- *       after their creation disappear, and every later counted call fails
+ *       after their creation disappear, renames not followed by an fsync
+ *       of the directory are undone (see sio_rename), and every later counted call fails
  *       with EIO until sio_fault_reset (the process is "dead").
  * Thread-safe (a mutex); meant for tests that drive one I/O thread. */
 #define SIO_OP_OPEN      0x01u
@@ -91,7 +97,8 @@ int sio_file_size(int fd, uint64_t *size);
 #define SIO_OP_FALLOCATE 0x08u
 #define SIO_OP_READ      0x10u
 #define SIO_OP_UNLINK    0x20u
-#define SIO_OP_ALL       0x3fu
+#define SIO_OP_RENAME    0x40u
+#define SIO_OP_ALL       0x7fu
 enum sio_fault {
     SIO_FAULT_NONE,
     SIO_FAULT_EIO,
