@@ -67,7 +67,9 @@ struct cql_shard {
 
 /* errors */
 struct cql_func;
-/* FunctionFailure (0x1400) for a failed call of f, with Cassandra's message. */
+/* A failed call of f, with Cassandra's message: FunctionFailure (0x1400)
+ * for operators, as Cassandra's OperationExecutionException; InvalidRequest
+ * for native functions, which throw InvalidRequestException. */
 void cql_error_function_failure(struct cql_req *r, const struct cql_func *f, const char *msg);
 void cql_error_already_exists(struct cql_req *r, const char *ks, const char *table, const char *fmt,
                               ...) __attribute__((format(printf, 4, 5)));

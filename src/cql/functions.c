@@ -200,6 +200,10 @@ static void build_table(void)
     add_legacy("to_unix_timestamp", "tounixtimestamp", FI_TO_UNIX, 0, 0, TYPE_BIGINT, 1, TYPE_DATE,
                0);
     add_legacy("to_timestamp", "totimestamp", FI_TO_TS, 0, 0, TYPE_TIMESTAMP, 1, TYPE_DATE, 0);
+    /* removed by Cassandra 5.0 but part of 4.1, which applications still
+     * call: kept, like the other pre-5.0 names */
+    add("dateof", FI_TO_TS, 0, 0, TYPE_TIMESTAMP, 1, TYPE_TIMEUUID, 0, 0);
+    add("unixtimestampof", FI_TO_UNIX, 0, 0, TYPE_BIGINT, 1, TYPE_TIMEUUID, 0, 0);
     add("floor", FI_FLOOR, 0, 0, TYPE_TIMESTAMP, 2, TYPE_TIMESTAMP, TYPE_DURATION, 0);
     add("floor", FI_FLOOR, 0, 0, TYPE_TIMESTAMP, 3, TYPE_TIMESTAMP, TYPE_DURATION, TYPE_TIMESTAMP);
     add("floor", FI_FLOOR, 0, 0, TYPE_TIMESTAMP, 2, TYPE_TIMEUUID, TYPE_DURATION, 0);

@@ -29,8 +29,8 @@
  *
  * Not here: token() (the executor computes it), to_json/from_json,
  * writetime/ttl (selectors), masking, vector and format functions, UDFs.
- * dateOf() and unixTimestampOf() were removed by Cassandra 5.0 (use
- * to_timestamp / to_unix_timestamp), so they are unknown here too.
+ * dateOf() and unixTimestampOf() were removed by Cassandra 5.0 but are
+ * kept from 4.1 (applications written for 4.x call them).
  *
  * Values in and out are native-protocol encodings (struct type_val; len -1 =
  * null). Like Cassandra, an empty value of a type whose empty value is

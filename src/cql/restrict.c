@@ -603,7 +603,7 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
     int n_pk_set = 0;
     for (int k = 0; k < t->n_pk; k++)
         n_pk_set += pk_set[k];
-    if (n_pk_set && rs->has_token) {
+    if (n_pk_set && n_pk_set < t->n_pk && rs->has_token) {
         cql_error(r, PROTO_ERR_INVALID,
                   "Columns \"%s\" cannot be restricted by both a normal "
                   "relation and a token relation",
@@ -811,8 +811,13 @@ int restrict_partition_keys(struct cql_exec *x, const struct schema_table *t,
     }
     qsort(keys, (size_t)total, sizeof(*keys), cmp_pkey);
     int w = 0;
-    for (long i = 0; i < total; i++)
+    for (long i = 0; i < total; i++) {
+        /* a token range beside the key values keeps the keys inside it */
+        if (rs->has_token &&
+            (rs->tok_empty || keys[i].token < rs->tok_lo || keys[i].token > rs->tok_hi))
+            continue;
         if (w == 0 || cmp_pkey(&keys[w - 1], &keys[i]) != 0) keys[w++] = keys[i];
+    }
     *out = keys;
     *n = w;
     return 0;

@@ -30,6 +30,7 @@ enum sx_kind {
     SX_ELEMENT,
     SX_FIELD,
     SX_TOJSON,
+    SX_SLICE,
 };
 
 struct sx {
@@ -39,11 +40,12 @@ struct sx {
     struct sx **args;
     int n_args;
     const struct cql_func *f;
-    struct type_val cval; /* SX_CONST; SX_ELEMENT: the key */
-    size_t agg_off;       /* SX_AGG: offset of its state in a group */
-    int field;            /* SX_FIELD */
-    int has_agg;          /* an aggregate is in this subtree */
-    int slot;             /* aggregation: the group keeps this subtree's first-row value, or -1 */
+    struct type_val cval;  /* SX_CONST; SX_ELEMENT: the key; SX_SLICE: the lower bound */
+    struct type_val cval2; /* SX_SLICE: the upper bound */
+    size_t agg_off;        /* SX_AGG: offset of its state in a group */
+    int field;             /* SX_FIELD */
+    int has_agg;           /* an aggregate is in this subtree */
+    int slot;              /* aggregation: the group keeps this subtree's first-row value, or -1 */
 };
 
 /* A group: its first row's values of the non-aggregate subtrees, then the
@@ -132,8 +134,7 @@ static int lit_kind_of(enum cql_const_kind k)
 static struct sx *plan(struct planner *pl, const struct cql_selector *s);
 
 /* A term (literal, marker, hinted term) encoded for type ty. */
-static struct sx *const_sx(struct planner *pl, const struct cql_term *term, const struct type *ty,
-                           const char *marker_name)
+static struct sx *const_sx(struct planner *pl, const struct cql_term *term, const struct type *ty)
 {
     struct sx *e = new_sx(pl, SX_CONST);
     if (!e) return NULL;
@@ -142,7 +143,7 @@ static struct sx *const_sx(struct planner *pl, const struct cql_term *term, cons
         for (int i = 0; pl->x->markers && i < st->n_binds; i++)
             if (st->binds[i].term == term) {
                 pl->x->markers[i].type = ty;
-                pl->x->markers[i].name = marker_name ? marker_name : "[selection]";
+                pl->x->markers[i].name = "[selection]"; /* Cassandra's name for them */
             }
         e->type = ty;
         e->cval = (struct type_val){NULL, -1};
@@ -154,6 +155,62 @@ static struct sx *const_sx(struct planner *pl, const struct cql_term *term, cons
     e->type = ty;
     e->cval = (struct type_val){v.p, v.len};
     return e;
+}
+
+int selection_group_by(struct cql_exec *x, const struct schema_table *t,
+                       const struct cql_select *sel, uint64_t eq_mask, int *n_ck)
+{
+    struct cql_req *r = x->r;
+    int k = 0; /* next primary key column */
+    for (int i = 0; i < sel->n_group_by; i++) {
+        const struct cql_selector *g = sel->group_by[i];
+        if (g->kind != CQL_SEL_COLUMN) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Only column names and monotonic scalar functions "
+                      "are supported in the GROUP BY clause.");
+            return -1;
+        }
+        const struct schema_column *c = schema_find_column(t, g->column);
+        if (!c) {
+            cql_error(r, PROTO_ERR_INVALID, "Undefined column name %s", g->column);
+            return -1;
+        }
+        if (c->kind != COL_PARTITION_KEY && c->kind != COL_CLUSTERING) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Group by is currently only supported on the columns "
+                      "of the PRIMARY KEY, got %s",
+                      c->name);
+            return -1;
+        }
+        if (eq_mask >> 63) continue; /* planning only: the order is checked with the WHERE */
+        /* columns fixed by an equality may be left out */
+        while (k < t->n_pk + t->n_ck && &t->cols[k] != c && (eq_mask >> k & 1))
+            k++;
+        if (k >= t->n_pk + t->n_ck || &t->cols[k] != c) {
+            cql_error(r, PROTO_ERR_INVALID,
+                      "Group by currently only support groups of columns "
+                      "following their declared order in the PRIMARY KEY");
+            return -1;
+        }
+        k++;
+    }
+    if (eq_mask >> 63) return 0;
+    while (k < t->n_pk && (eq_mask >> k & 1))
+        k++;
+    if (k < t->n_pk) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Group by is not supported on only a part of the "
+                  "partition key");
+        return -1;
+    }
+    *n_ck = k - t->n_pk;
+    if (*n_ck > 0 && sel->distinct) {
+        cql_error(r, PROTO_ERR_INVALID,
+                  "Grouping on clustering columns is not allowed for "
+                  "SELECT DISTINCT queries");
+        return -1;
+    }
+    return 0;
 }
 
 static int has_agg(struct sx *e)
@@ -199,6 +256,11 @@ static struct sx *plan_call(struct planner *pl, const char *ks, const char *name
     }
     char err[512];
     const struct cql_func *f = cql_func_resolve(ks, name, d, n, NULL, &r->arena, err, sizeof(err));
+    if (!f && strncmp(err, "Unknown function", 16) == 0) { /* the selection clause's wording */
+        cql_error(r, PROTO_ERR_INVALID, "Unknown function '%s%s%s'", ks && name[0] != '_' ? ks : "",
+                  ks && name[0] != '_' ? "." : "", name);
+        return NULL;
+    }
     if (!f) {
         cql_error(r, PROTO_ERR_INVALID, "%s", err);
         return NULL;
@@ -208,7 +270,7 @@ static struct sx *plan_call(struct planner *pl, const char *ks, const char *name
         nested |= planned[i] && has_agg(planned[i]);
     if (agg && nested) {
         cql_error(r, PROTO_ERR_INVALID,
-                  "Aggregate functions cannot be used as arguments of "
+                  "aggregate functions cannot be used as arguments of "
                   "aggregate functions");
         return NULL;
     }
@@ -224,10 +286,7 @@ static struct sx *plan_call(struct planner *pl, const char *ks, const char *name
             e->args[i] = planned[i];
             continue;
         }
-        char *mn = arena_alloc(&r->arena, strlen(cql_func_name(f)) + 16);
-        if (!mn) return NULL;
-        sprintf(mn, "arg%d(%s)", i, cql_func_name(f));
-        if (!(e->args[i] = const_sx(pl, args[i]->term, cql_func_arg_type(f, i), mn))) return NULL;
+        if (!(e->args[i] = const_sx(pl, args[i]->term, cql_func_arg_type(f, i)))) return NULL;
     }
     if (agg) {
         e->agg_off = pl->s->agg_state_size;
@@ -412,12 +471,12 @@ static struct sx *plan(struct planner *pl, const struct cql_selector *s)
                       "selection; use a type hint");
             return NULL;
         }
-        return const_sx(pl, term, ty, NULL);
+        return const_sx(pl, term, ty);
     }
     case CQL_SEL_TYPE_HINT: {
         struct type *ty = cql_build_type(r, pl->ks, s->hint.type);
         if (!ty) return NULL;
-        if (s->hint.arg->kind == CQL_SEL_TERM) return const_sx(pl, s->hint.arg->term, ty, NULL);
+        if (s->hint.arg->kind == CQL_SEL_TERM) return const_sx(pl, s->hint.arg->term, ty);
         return plan(pl, s->hint.arg);
     }
     case CQL_SEL_FIELD: {
@@ -451,13 +510,15 @@ static struct sx *plan(struct planner *pl, const struct cql_selector *s)
         if (!arg) return NULL;
         const struct type *ty = arg->type;
         if (ty->kind != TYPE_MAP && ty->kind != TYPE_SET) {
-            cql_error(r, PROTO_ERR_INVALID,
-                      "Element selection is only allowed on sets and maps, "
-                      "but %s is a %s",
-                      "selection", type_kind_name(ty->kind));
+            const char *what = sel_name(pl, s->element.arg);
+            if (what)
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Element selection is only allowed on sets and maps, "
+                          "but %s is a %s",
+                          what, type_kind_name(ty->kind));
             return NULL;
         }
-        struct sx *key = const_sx(pl, s->element.key, ty->params[0], NULL);
+        struct sx *key = const_sx(pl, s->element.key, ty->params[0]);
         if (!key || !(e = new_sx(pl, SX_ELEMENT))) return NULL;
         e->n_args = 1;
         e->args = arena_alloc(&r->arena, sizeof(*e->args));
@@ -467,6 +528,36 @@ static struct sx *plan(struct planner *pl, const struct cql_selector *s)
         e->type = ty->kind == TYPE_MAP ? ty->params[1] : ty->params[0];
         return e;
     }
+    case CQL_SEL_SLICE: {
+        struct sx *arg = plan(pl, s->slice.arg);
+        if (!arg) return NULL;
+        const struct type *ty = arg->type;
+        if (ty->kind != TYPE_MAP && ty->kind != TYPE_SET) {
+            const char *what = sel_name(pl, s->slice.arg);
+            if (what)
+                cql_error(r, PROTO_ERR_INVALID,
+                          "Slice selection is only allowed on sets and maps, "
+                          "but %s is a %s",
+                          what, type_kind_name(ty->kind));
+            return NULL;
+        }
+        struct sx *from = NULL, *to = NULL;
+        if (s->slice.from && !(from = const_sx(pl, s->slice.from, ty->params[0]))) return NULL;
+        if (s->slice.to && !(to = const_sx(pl, s->slice.to, ty->params[0]))) return NULL;
+        if (!(e = new_sx(pl, SX_SLICE))) return NULL;
+        e->n_args = 1;
+        e->args = arena_alloc(&r->arena, sizeof(*e->args));
+        if (!e->args) return NULL;
+        e->args[0] = arg;
+        e->cval = from ? from->cval : (struct type_val){NULL, -1};
+        e->cval2 = to ? to->cval : (struct type_val){NULL, -1};
+        e->field = (from ? 1 : 0) | (to ? 2 : 0); /* which bounds are given */
+        e->type = ty;
+        return e;
+    }
+    case CQL_SEL_TUPLE:
+        if (s->list.n_items == 1) return plan(pl, s->list.items[0]); /* parentheses */
+        /* fall through */
     default:
         cql_error(r, PROTO_ERR_INVALID, "This selector is not supported yet by ringdb");
         return NULL;
@@ -562,6 +653,22 @@ static void sel_text(buf *b, const struct cql_selector *s)
         break;
     case CQL_SEL_TERM: term_text(b, s->term); break;
     case CQL_SEL_TYPE_HINT: sel_text(b, s->hint.arg); break;
+    case CQL_SEL_SLICE:
+        sel_text(b, s->slice.arg);
+        buf_put_u8(b, '[');
+        if (s->slice.from) term_text(b, s->slice.from);
+        buf_put(b, "..", 2);
+        if (s->slice.to) term_text(b, s->slice.to);
+        buf_put_u8(b, ']');
+        break;
+    case CQL_SEL_TUPLE:
+        buf_put_u8(b, '(');
+        for (int i = 0; i < s->list.n_items; i++) {
+            if (i) buf_put(b, ", ", 2);
+            sel_text(b, s->list.items[i]);
+        }
+        buf_put_u8(b, ')');
+        break;
     default: buf_put(b, "expr", 4); break;
     }
 }
@@ -638,32 +745,10 @@ int selection_plan(struct cql_exec *x, const struct schema_keyspace *ks,
             }
         }
     }
+    if (sel->n_group_by &&
+        selection_group_by(x, t, sel, (uint64_t)1 << 63, &s->n_group_by) < 0) /* order: later */
+        return -1;
     if (sel->n_group_by) {
-        /* GROUP BY: the partition key columns, then a clustering prefix, in order */
-        int k = 0;
-        for (int i = 0; i < sel->n_group_by; i++) {
-            const struct cql_selector *g = sel->group_by[i];
-            if (g->kind != CQL_SEL_COLUMN) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "Only column names and monotonic scalar functions "
-                          "are supported in the GROUP BY clause.");
-                return -1;
-            }
-            if (k >= t->n_pk + t->n_ck || strcmp(g->column, t->cols[k].name) != 0) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "Group by currently only support groups of columns "
-                          "following their declared order in the PRIMARY KEY");
-                return -1;
-            }
-            k++;
-        }
-        if (k < t->n_pk) {
-            cql_error(r, PROTO_ERR_INVALID,
-                      "Group by is not supported on only a part of the "
-                      "partition key");
-            return -1;
-        }
-        s->n_group_by = k - t->n_pk;
         s->has_agg = 1; /* one row per group, even without aggregate functions */
         s->simple = 0;
     }
@@ -869,6 +954,39 @@ static int eval(const struct selection *s, const struct sx *e, const struct sel_
                 return 0;
             }
         }
+        return 0;
+    }
+    case SX_SLICE: {
+        struct type_val v, k, val;
+        if (eval(s, e->args[0], sr, g, a, &v, err) < 0) return -1;
+        if (v.len < 0) return 0;
+        const struct type *ty = e->type;
+        const struct type *kt = ty->params[0];
+        struct type_iter it;
+        if (type_iter_init(&it, ty, v.p, v.len) < 0) return 0;
+        buf b;
+        buf_init(&b);
+        buf_put_be32(&b, 0);
+        uint32_t n = 0;
+        while (type_iter_next(&it, &k) > 0) {
+            if (ty->kind == TYPE_MAP && type_iter_next(&it, &val) <= 0) break;
+            if ((e->field & 1) && e->cval.len >= 0 &&
+                type_compare(kt, k.p, k.len, e->cval.p, e->cval.len) < 0)
+                continue;
+            if ((e->field & 2) && e->cval2.len >= 0 &&
+                type_compare(kt, k.p, k.len, e->cval2.p, e->cval2.len) > 0)
+                continue;
+            proto_wr_bytes(&b, k.p, k.len);
+            if (ty->kind == TYPE_MAP) proto_wr_bytes(&b, val.p, val.len);
+            n++;
+        }
+        if (buf_ok(&b)) put_be32(b.data, n);
+        int ok = buf_ok(&b);
+        uint8_t *p = ok ? arena_memdup(a, b.data, b.len) : NULL;
+        size_t len = b.len;
+        buf_free(&b);
+        if (!p) return oom(err);
+        if (n > 0 || ty->frozen) *out = (struct type_val){p, (int32_t)len};
         return 0;
     }
     case SX_TOJSON: {

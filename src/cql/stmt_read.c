@@ -262,6 +262,7 @@ static int close_group(struct trip *tr)
     }
     tr->n_rows++;
     tr->limit_left--;
+    tr->page_left--;
     return 0;
 }
 
@@ -288,6 +289,10 @@ static int emit_grouped(struct trip *tr, const struct db_rrow *row)
         }
     }
     if (tr->limit_left <= 0 || tr->pp_left <= 0) return 1;
+    if (!tr->group && tr->page_left <= 0) { /* GROUP BY pages count groups */
+        tr->more = 1;
+        return 1;
+    }
     if (!tr->group) {
         if (!(tr->group = selection_group_new(sel, a))) goto oom;
         tr->group_tok = tr->cur_tok;
@@ -313,6 +318,13 @@ static int emit_grouped(struct trip *tr, const struct db_rrow *row)
     }
     tr->cur_emitted++;
     if (nck < 0) tr->pp_left--;
+    /* the last row folded: where the next page resumes */
+    tr->last_tok = tr->cur_tok;
+    tr->last_key = tr->cur_key;
+    tr->last_ck = row ? row->ck : NULL;
+    tr->last_n_ck = row && row->ck ? row->n_ck : 0;
+    tr->last_done = row == NULL || row->ck == NULL || tr->distinct;
+    tr->last_pp_left = tr->pp_left;
     return 0;
 oom:
     tr->oom = 1;
@@ -858,6 +870,14 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
     if (selection_plan(&tr->x, ks, t, sel, &tr->sel) < 0) return CQL_DONE;
     if (restrict_analyze(&tr->x, t, sel->where, sel->n_where, 0, sel->allow_filtering, &tr->rs) < 0)
         return CQL_DONE;
+    if (sel->n_group_by) {
+        uint64_t eq = 0; /* key columns fixed by one value */
+        for (int i = 0; tr->rs.pk_restricted && i < t->n_pk; i++)
+            if (tr->rs.pk[i].n == 1) eq |= (uint64_t)1 << i;
+        for (int i = 0; i < tr->rs.n_ck_eq; i++)
+            if (tr->rs.ck[i].n == 1) eq |= (uint64_t)1 << (t->n_pk + i);
+        if (selection_group_by(&tr->x, t, sel, eq, &tr->sel->n_group_by) < 0) return CQL_DONE;
+    }
     if (tr->distinct && (tr->rs.n_ck_eq || tr->rs.has_slice)) {
         cql_error(r, PROTO_ERR_INVALID,
                   "SELECT DISTINCT with WHERE clause only supports "
@@ -908,8 +928,9 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
             tr->pp_resume = l;
         }
     }
-    if (tr->sel->has_agg) tr->page_left = INT64_MAX; /* one page: see README */
-    if (x->params->has_paging_state && x->params->paging_state.len > 0 && !tr->sel->has_agg &&
+    int one_page = tr->sel->has_agg && tr->sel->n_group_by < 0; /* one row in all */
+    if (one_page) tr->page_left = INT64_MAX;
+    if (x->params->has_paging_state && x->params->paging_state.len > 0 && !one_page &&
         resume(tr, &x->params->paging_state) < 0)
         return CQL_DONE;
     if (tr->rs.tok_empty || (tr->scan && tr->rs.tok_lo > tr->rs.tok_hi)) {

@@ -115,6 +115,12 @@ void cql_error_function_failure(struct cql_req *r, const struct cql_func *f, con
 {
     const char *full = cql_func_name(f);
     const char *dot = strchr(full, '.');
+    if (!dot || dot[1] != '_') {
+        /* native functions throw InvalidRequestException; only operators
+         * fail with OperationExecutionException (FUNCTION_FAILURE) */
+        cql_error(r, PROTO_ERR_INVALID, "%s", msg);
+        return;
+    }
     buf *b = &r->body;
     buf_clear(b);
     buf_put_be32(b, PROTO_ERR_FUNCTION_FAILURE);

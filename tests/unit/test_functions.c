@@ -195,9 +195,10 @@ static void test_resolve_errors(void **st)
     assert_string_equal(err, "Unknown function nosuch called");
     assert_null(R("ks", "now", 0));
     assert_string_equal(err, "Unknown function ks.now called");
-    /* dateOf/unixTimestampOf were removed in 5.0 */
-    assert_null(R(NULL, "dateof", 1, T(N(TYPE_TIMEUUID), "t")));
-    assert_string_equal(err, "Unknown function dateof called");
+    /* dateOf/unixTimestampOf: removed in 5.0, kept from 4.1 */
+    assert_non_null(R(NULL, "dateof", 1, T(N(TYPE_TIMEUUID), "t")));
+    assert_non_null(R(NULL, "unixtimestampof", 1, T(N(TYPE_TIMEUUID), "t")));
+    assert_null(R(NULL, "dateof", 1, T(N(TYPE_TIMESTAMP), "t")));
 
     assert_null(R(NULL, "now", 1, L(TYPE_LIT_INTEGER, "1")));
     assert_string_equal(err,
