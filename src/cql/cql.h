@@ -42,10 +42,15 @@ struct cql_req {
     void *owner;                     /* transport's connection */
     struct sp_change change;         /* schema changes travel in this */
     struct cql_req *next_free;       /* transport's pool link */
+    struct cql_prepared *pinned;     /* the cached statement a pending EXECUTE runs */
 };
 
 int cql_shard_init(struct shard *s);
 void cql_shard_free(struct shard *s);
+
+/* The transport calls this when a request is answered, before reusing r:
+ * releases what the cql layer kept for a pending request. */
+void cql_req_release(struct cql_req *r);
 
 /* Executes the decoded request message (QUERY, PREPARE, EXECUTE, BATCH). */
 int cql_handle(struct cql_req *r, const proto_request *msg);

@@ -56,6 +56,8 @@ struct cql_prepared {
     arena arena;    /* the parsed statement lives here */
     struct cql_stmt *stmt;
     uint64_t last_used;
+    int pins;     /* pending requests executing it (cql_req_release unpins) */
+    int unlinked; /* out of the cache: freed at the last unpin */
 };
 
 /* Per-shard state of the cql layer (shard->cql). */

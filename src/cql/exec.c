@@ -447,22 +447,13 @@ static int handle_execute(struct cql_req *r, const struct proto_execute *e)
                          .is_execute = 1,
                          .result_metadata_id =
                              e->result_metadata_id.len == 16 ? e->result_metadata_id.p : NULL};
-    int rc;
-    int may_pend = p->stmt->kind != CQL_STMT_SELECT || /* DDL and writes may go pending */
-                   (p->stmt->kind == CQL_STMT_SELECT && p->stmt->select.table.ks &&
-                    strcmp(p->stmt->select.table.ks, "system_views") == 0);
-    if (may_pend) {
-        /* pending requests must not point into the cache (it may evict):
-         * re-parse into the request arena */
-        struct cql_stmt *st;
-        if (parse(r, p->query, strlen(p->query), &st, NULL) < 0) {
-            rc = CQL_DONE;
-        } else {
-            x.stmt = st;
-            rc = cql_exec_stmt(&x);
-        }
-    } else {
-        rc = cql_exec_stmt(&x);
+    /* A pending request keeps reading the cached statement: it is pinned
+     * until the request is answered, so an eviction meanwhile defers the
+     * free (no re-parse per EXECUTE). */
+    int rc = cql_exec_stmt(&x);
+    if (rc == CQL_PENDING && !r->pinned) {
+        p->pins++;
+        r->pinned = p;
     }
     if (p->stmt->kind != CQL_STMT_USE)
         snprintf(r->sess->keyspace, sizeof(r->sess->keyspace), "%s", saved);

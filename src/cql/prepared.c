@@ -36,10 +36,21 @@ int cql_shard_init(struct shard *s)
 static void entry_free(struct cql_prepared *p)
 {
     if (!p) return;
+    if (p->pins > 0) { /* a pending request still reads it: freed when it ends */
+        p->unlinked = 1;
+        return;
+    }
     arena_destroy(&p->arena);
     mem_free(p->query);
     mem_free(p->keyspace);
     mem_free(p);
+}
+
+void cql_req_release(struct cql_req *r)
+{
+    struct cql_prepared *p = r->pinned;
+    r->pinned = NULL;
+    if (p && --p->pins == 0 && p->unlinked) entry_free(p);
 }
 
 void cql_shard_free(struct shard *s)

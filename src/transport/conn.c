@@ -257,6 +257,7 @@ static struct cql_req *req_get(struct cqlt_shard *ts)
 
 static void req_put(struct cqlt_shard *ts, struct cql_req *r)
 {
+    cql_req_release(r);
     arena_reset(&r->arena);
     if (r->body.cap > (1u << 20)) buf_free(&r->body); /* do not keep huge buffers */
     buf_clear(&r->body);
