@@ -488,12 +488,7 @@ static void finish(struct shard *s, struct trip *tr)
 static void on_visit(struct shard *s, void *arg)
 {
     struct trip *tr = arg;
-    struct memtable *mt = db_memtable(s, tr->t);
-    if (!mt) {
-        tr->oom = 1;
-        finish(s, tr);
-        return;
-    }
+    int rc = 0;
     if (!tr->scan) {
         while (tr->key_idx < tr->n_keys) {
             struct pkey *k = &tr->keys[tr->key_idx];
@@ -502,7 +497,14 @@ static void on_visit(struct shard *s, void *arg)
                 go(s, tr, owner);
                 return;
             }
-            struct mpart *p = memt_find(mt, k->token, k->key);
+            /* memtables and sstables of this shard, merged (db.h) */
+            struct mpart *p = db_find(s, tr->t, k->token, k->key, tr->distinct ? NULL : tr->slices,
+                                      tr->distinct ? 0 : tr->n_slices, &tr->x.r->arena, &rc);
+            if (rc < 0) {
+                tr->oom = 1;
+                finish(s, tr);
+                return;
+            }
             tr->key_idx++;
             if (read_partition(tr, p, k->token, k->key)) {
                 finish(s, tr);
@@ -513,14 +515,27 @@ static void on_visit(struct shard *s, void *arg)
         return;
     }
     /* scan: this shard's partitions from the position, up to tok_hi */
-    for (struct mpart *p = memt_seek(mt, tr->scan_tok, tr->scan_key, tr->scan_incl); p;
-         p = memt_next(p)) {
+    struct db_scan *sc = db_scan_open(s, tr->t, tr->scan_tok, tr->scan_key, tr->scan_incl,
+                                      tr->distinct ? NULL : tr->slices,
+                                      tr->distinct ? 0 : tr->n_slices, &tr->x.r->arena);
+    if (!sc) {
+        tr->oom = 1;
+        finish(s, tr);
+        return;
+    }
+    struct mpart *p;
+    while ((p = db_scan_next(sc, &rc))) {
         int64_t tok = memt_part_token(p);
         if (tok > tr->rs.tok_hi) break;
         if (read_partition(tr, p, tok, memt_part_key(p))) {
             finish(s, tr);
             return;
         }
+    }
+    if (rc < 0) {
+        tr->oom = 1;
+        finish(s, tr);
+        return;
     }
     if (tr->shard_cur < tr->shard_last) {
         tr->shard_cur++;
@@ -603,7 +618,6 @@ static void on_return(struct shard *s, void *arg)
     struct trip *tr = arg;
     struct cql_req *r = tr->x.r;
     const struct selection *sel = tr->sel;
-    schema_unref(tr->schema);
     if (sel->has_agg && !tr->oom && !tr->failed) {
         /* the last group; without GROUP BY there is always one row */
         if (!tr->group && sel->n_group_by < 0 && !(tr->group = selection_group_new(sel, &r->arena)))
@@ -621,6 +635,7 @@ static void on_return(struct shard *s, void *arg)
         else
             cql_error(r, PROTO_ERR_SERVER, "Out of memory reading %s.%s", tr->ks->name,
                       tr->t->name);
+        schema_unref(tr->schema); /* names in the metadata live in it */
         r->done(r);
         return;
     }
@@ -629,6 +644,7 @@ static void on_return(struct shard *s, void *arg)
     if (selection_specs(r, tr->ks, tr->t, sel, tr->x.stmt->select.json, &specs, &n_specs) < 0) {
         buf_free(&tr->rows);
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
+        schema_unref(tr->schema); /* names in the metadata live in it */
         r->done(r);
         return;
     }
@@ -679,6 +695,7 @@ static void on_return(struct shard *s, void *arg)
         cql_error(r, PROTO_ERR_SERVER, "Out of memory");
     else
         r->opcode = PROTO_OP_RESULT;
+    schema_unref(tr->schema); /* names in the metadata live in it */
     r->done(r);
 }
 

@@ -41,6 +41,35 @@ void db_shard_free(struct shard *s);
 /* The table's memtable on this shard (created on first use); NULL on OOM. */
 struct memtable *db_memtable(struct shard *s, const struct schema_table *t);
 
+/* ---- reads: the table's memtables and sstables on this shard, merged ----
+ *
+ * A returned struct mpart is read with memt_read/memt_part_live as before.
+ * When the partition lives only in the active memtable it is that
+ * memtable's partition (no copy); otherwise it is a reconciled copy built in
+ * arena a (valid until a is reset). Everything else (the sstable handles,
+ * the scan) also lives in a. Shard thread only. */
+
+/* The partition (token, key), or NULL if no source has it. slices (as in
+ * struct db_read; NULL/0: all) bound the rows a merged copy takes: read
+ * it only with those slices (or narrower). *rc 0, or -1 (out of memory, or
+ * an sstable I/O or corruption error, logged). */
+struct mpart *db_find(struct shard *s, const struct schema_table *t, int64_t token, db_val key,
+                      const struct db_slice *slices, int n_slices, arena *a, int *rc);
+
+/* A scan in (token, key) order from (token, key) (incl as memt_seek), over
+ * this shard's partitions. NULL on error. Use it within one shard-thread
+ * callback (no flush can complete meanwhile). */
+struct db_scan;
+struct db_scan *db_scan_open(struct shard *s, const struct schema_table *t, int64_t token,
+                             db_val key, bool incl, const struct db_slice *slices, int n_slices,
+                             arena *a);
+/* The next partition, NULL at the end (*rc 0) or on error (*rc -1). */
+struct mpart *db_scan_next(struct db_scan *sc, int *rc);
+
+/* Starts flushing every table's memtable that holds data (ringtool flush,
+ * tests). Returns how many flushes started, -1 on OOM. */
+int db_flush_all(struct shard *s);
+
 /* Applies m (built in arena a) to table t on its owning shard (this one).
  * durable: keyspace durable_writes. done(arg, rc, msg) runs later on this
  * shard: rc 0 ok, else a CQL error code with msg. Returns 0, or -1 when

@@ -43,18 +43,33 @@ struct mpart {
 };
 
 struct memtable {
-    arena a;
+    arena own; /* used when a == &own (memt_create) */
+    arena *a;  /* where everything lives */
     struct mpart *phead[P_LEVELS];
     int plevel;
     uint64_t n_parts;
     uint32_t rng;
+    int64_t min_ts; /* smallest timestamp applied (INT64_MAX: none) */
 };
 
 struct memtable *memt_create(void)
 {
     struct memtable *m = mem_calloc(1, sizeof(*m));
     if (!m) return NULL;
-    arena_init(&m->a, 1 << 20);
+    arena_init(&m->own, 1 << 20);
+    m->a = &m->own;
+    m->min_ts = INT64_MAX;
+    m->rng = 0x9e3779b9u;
+    m->plevel = 1;
+    return m;
+}
+
+struct memtable *memt_create_in(arena *a)
+{
+    struct memtable *m = arena_calloc(a, sizeof(*m));
+    if (!m) return NULL;
+    m->a = a;
+    m->min_ts = INT64_MAX;
     m->rng = 0x9e3779b9u;
     m->plevel = 1;
     return m;
@@ -62,19 +77,37 @@ struct memtable *memt_create(void)
 
 void memt_destroy(struct memtable *m)
 {
-    if (!m) return;
-    arena_destroy(&m->a);
+    if (!m || m->a != &m->own) return;
+    arena_destroy(&m->own);
     mem_free(m);
 }
 
 size_t memt_bytes(const struct memtable *m)
 {
-    return m->a.sz_used;
+    return m->a == &m->own ? m->own.sz_used : 0;
 }
 
 uint64_t memt_partitions(const struct memtable *m)
 {
     return m->n_parts;
+}
+
+int64_t memt_min_ts(const struct memtable *m)
+{
+    return m->min_ts;
+}
+
+static void note_ts(struct memtable *m, int64_t ts)
+{
+    if (ts != DB_NO_TS && ts < m->min_ts) m->min_ts = ts;
+}
+
+static void note_row_ts(struct memtable *m, const struct db_row *r)
+{
+    note_ts(m, r->live_ts);
+    note_ts(m, r->del.ts);
+    for (int i = 0; i < r->n_cells; i++)
+        note_ts(m, r->cells[i].ts);
 }
 
 static int random_level(struct memtable *m, int max)
@@ -222,7 +255,7 @@ static int copy_val(struct memtable *m, db_val *dst, db_val src)
 {
     *dst = src;
     if (src.len > 0) {
-        uint8_t *p = arena_memdup(&m->a, src.p, (size_t)src.len);
+        uint8_t *p = arena_memdup(m->a, src.p, (size_t)src.len);
         if (!p) return -1;
         dst->p = p;
     }
@@ -232,7 +265,7 @@ static int copy_val(struct memtable *m, db_val *dst, db_val src)
 static db_val *copy_vals(struct memtable *m, const db_val *v, int n)
 {
     if (n == 0) return NULL;
-    db_val *d = arena_alloc(&m->a, sizeof(*d) * (size_t)n);
+    db_val *d = arena_alloc(m->a, sizeof(*d) * (size_t)n);
     if (!d) return NULL;
     for (int i = 0; i < n; i++)
         if (copy_val(m, &d[i], v[i]) < 0) return NULL;
@@ -245,7 +278,7 @@ static int merge_cells(struct memtable *m, const struct schema_table *t, struct 
 {
     struct db_cell *sorted = NULL;
     if (n_in > 1) {
-        sorted = arena_alloc(&m->a, sizeof(*sorted) * (size_t)n_in);
+        sorted = arena_alloc(m->a, sizeof(*sorted) * (size_t)n_in);
         if (!sorted) return -1;
         memcpy(sorted, in, sizeof(*sorted) * (size_t)n_in);
         sort_table = t;
@@ -255,7 +288,7 @@ static int merge_cells(struct memtable *m, const struct schema_table *t, struct 
     }
     int n_old = dst->n_cells;
     struct db_cell *out =
-        arena_alloc(&m->a, sizeof(*out) * (size_t)(n_old + n_in ? n_old + n_in : 1));
+        arena_alloc(m->a, sizeof(*out) * (size_t)(n_old + n_in ? n_old + n_in : 1));
     if (!out) return -1;
     int i = 0, j = 0, k = 0;
     while (i < n_old || j < n_in) {
@@ -315,7 +348,7 @@ static int merge_row(struct memtable *m, const struct schema_table *t, struct db
 
 static struct mrow *new_row(struct memtable *m, const db_val *ck, int n_ck, int levels)
 {
-    struct mrow *r = arena_calloc(&m->a, sizeof(*r) + sizeof(r->next[0]) * (size_t)levels);
+    struct mrow *r = arena_calloc(m->a, sizeof(*r) + sizeof(r->next[0]) * (size_t)levels);
     if (!r) return NULL;
     r->levels = levels;
     r->r.live_ts = DB_NO_TS;
@@ -388,7 +421,7 @@ static struct mpart *part_get(struct memtable *m, int64_t token, db_val key)
     for (int l = m->plevel; l < lv; l++)
         update[l] = NULL;
     if (lv > m->plevel) m->plevel = lv;
-    p = arena_calloc(&m->a, sizeof(*p) + sizeof(p->next[0]) * (size_t)lv);
+    p = arena_calloc(m->a, sizeof(*p) + sizeof(p->next[0]) * (size_t)lv);
     if (!p) return NULL;
     p->levels = lv;
     p->token = token;
@@ -449,12 +482,18 @@ int memt_apply(struct memtable *m, const struct schema_table *t, const struct db
 {
     struct mpart *p = part_get(m, mu->token, mu->key);
     if (!p) return -1;
+    note_ts(m, mu->pdel.ts);
+    for (int i = 0; i < mu->n_rts; i++)
+        note_ts(m, mu->rts[i].del.ts);
+    if (mu->srow) note_row_ts(m, mu->srow);
+    for (int i = 0; i < mu->n_rows; i++)
+        note_row_ts(m, &mu->rows[i]);
     if (mu->pdel.ts != DB_NO_TS && (p->pdel.ts == DB_NO_TS || mu->pdel.ts > p->pdel.ts))
         p->pdel = mu->pdel;
     for (int i = 0; i < mu->n_rts; i++) {
         if (p->n_rts == p->cap_rts) {
             int nc = p->cap_rts ? p->cap_rts * 2 : 4;
-            struct db_rt *nr = arena_alloc(&m->a, sizeof(*nr) * (size_t)nc);
+            struct db_rt *nr = arena_alloc(m->a, sizeof(*nr) * (size_t)nc);
             if (!nr) return -1;
             if (p->n_rts) memcpy(nr, p->rts, sizeof(*nr) * (size_t)p->n_rts);
             p->rts = nr;
@@ -671,5 +710,165 @@ int memt_row_cells(struct mpart *p, const struct schema_table *t, const db_val *
     int v = visible(p, t, &r->r, now, a, &rr);
     if (v < 0) return -1;
     *out = rr.cols[ci];
+    return 0;
+}
+
+/* ---- raw access (flush, merged reads) ---- */
+
+void memt_part_raw(const struct mpart *p, struct memt_raw_part *out)
+{
+    out->token = p->token;
+    out->key = p->key;
+    out->pdel = p->pdel;
+    out->srow = p->srow ? &p->srow->r : NULL;
+    out->rts = p->rts;
+    out->n_rts = p->n_rts;
+}
+
+const struct mrow *memt_rows_first(const struct mpart *p)
+{
+    return p->rhead[0];
+}
+
+const struct mrow *memt_rows_next(const struct mrow *r)
+{
+    return r->next[0];
+}
+
+const struct db_row *memt_row_data(const struct mrow *r)
+{
+    return &r->r;
+}
+
+int db_slice_cmp(const struct schema_table *t, const db_val *ck, int n_ck, const struct db_slice *s)
+{
+    if (!after_start(t, ck, n_ck, s->start, s->n_start, s->start_incl)) return -1;
+    if (!before_end(t, ck, n_ck, s->end, s->n_end, s->end_incl)) return 1;
+    return 0;
+}
+
+int memt_merge_part(struct memtable *dst, const struct schema_table *t, const struct mpart *src,
+                    const struct db_slice *slices, int n_slices, int32_t now)
+{
+    struct db_mutation mu;
+    db_mutation_init(&mu);
+    mu.token = src->token;
+    mu.key = src->key;
+    mu.pdel = src->pdel;
+    mu.srow = src->srow ? (struct db_row *)&src->srow->r : NULL;
+    mu.rts = src->rts;
+    mu.n_rts = src->n_rts;
+    if (memt_apply(dst, t, &mu, now) < 0) return -1;
+    mu.pdel.ts = DB_NO_TS;
+    mu.srow = NULL;
+    mu.n_rts = 0;
+    mu.n_rows = 1;
+    if (n_slices == 0) {
+        for (struct mrow *r = src->rhead[0]; r; r = r->next[0]) {
+            mu.rows = (struct db_row *)&r->r;
+            if (memt_apply(dst, t, &mu, now) < 0) return -1;
+        }
+        return 0;
+    }
+    for (int i = 0; i < n_slices; i++) {
+        const struct db_slice *sl = &slices[i];
+        struct mrow *r =
+            row_seek_start((struct mpart *)src, t, sl->start, sl->n_start, sl->start_incl);
+        for (; r && before_end(t, r->r.ck, r->r.n_ck, sl->end, sl->n_end, sl->end_incl);
+             r = r->next[0]) {
+            mu.rows = (struct db_row *)&r->r;
+            if (memt_apply(dst, t, &mu, now) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- compaction: drop shadowed data, purge old tombstones ---- */
+
+/* Fills out with r minus what deletion d (and complex deletions) shadow,
+ * and, when purge, minus tombstones and expired data whose local deletion
+ * time is before gc_before. Returns 1 if anything is left. */
+static int purge_row(const struct db_row *r, int64_t d, int64_t gc_before, int64_t lim, int32_t now,
+                     arena *a, struct db_row *out)
+{
+#define GONE(ts, ldt) (lim != DB_NO_TS && (ldt) < gc_before && (ts) < lim)
+    *out = *r;
+    if (out->live_ts != DB_NO_TS &&
+        ((d != DB_NO_TS && out->live_ts <= d) ||
+         (out->live_ttl > 0 && out->live_ldt <= now && GONE(out->live_ts, out->live_ldt)))) {
+        out->live_ts = DB_NO_TS;
+        out->live_ttl = 0;
+        out->live_ldt = 0;
+    }
+    out->cells = r->n_cells ? arena_alloc(a, sizeof(*out->cells) * (size_t)r->n_cells) : NULL;
+    if (r->n_cells && !out->cells) return -1;
+    int n = 0;
+    for (int i = 0; i < r->n_cells;) {
+        int col = r->cells[i].col, j = i;
+        while (j < r->n_cells && r->cells[j].col == col)
+            j++;
+        int64_t cd = d;
+        for (int k = i; k < j; k++)
+            if (r->cells[k].kind == DB_CELL_COMPLEX_DEL && (cd == DB_NO_TS || r->cells[k].ts > cd))
+                cd = r->cells[k].ts;
+        for (int k = i; k < j; k++) {
+            const struct db_cell *c = &r->cells[k];
+            if (c->kind == DB_CELL_COMPLEX_DEL) {
+                if (d != DB_NO_TS && c->ts <= d) continue;
+                if (c->ts < cd) continue; /* an older complex deletion */
+                if (GONE(c->ts, c->ldt)) continue;
+            } else {
+                if (cd != DB_NO_TS && c->ts <= cd) continue;
+                int dead = c->kind != DB_CELL_LIVE || (c->ttl > 0 && c->ldt <= now);
+                if (dead && GONE(c->ts, c->ldt)) continue;
+            }
+            out->cells[n++] = *c;
+        }
+        i = j;
+    }
+    out->n_cells = n;
+    if (out->del.ts != DB_NO_TS && GONE(out->del.ts, out->del.ldt)) out->del.ts = DB_NO_TS;
+#undef GONE
+    return out->live_ts != DB_NO_TS || out->del.ts != DB_NO_TS || n > 0;
+}
+
+int memt_compact_part(const struct mpart *p, const struct schema_table *t, int64_t gc_before,
+                      int64_t purge_below_ts, int32_t now, arena *a, struct memt_compacted *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->token = p->token;
+    out->key = p->key;
+    out->pdel = p->pdel;
+#define PURGEABLE(del) ((del).ts != DB_NO_TS && (del).ldt < gc_before && (del).ts < purge_below_ts)
+    bool purge = purge_below_ts != DB_NO_TS;
+    /* a tombstone can go only if no source outside this compaction may
+     * hold data it shadows: its timestamp is below purge_below_ts */
+    int64_t pd = p->pdel.ts;
+    if (purge && PURGEABLE(p->pdel)) out->pdel.ts = DB_NO_TS;
+    if (p->n_rts) {
+        out->rts = arena_alloc(a, sizeof(*out->rts) * (size_t)p->n_rts);
+        if (!out->rts) return -1;
+        for (int i = 0; i < p->n_rts; i++) {
+            if (pd != DB_NO_TS && p->rts[i].del.ts <= pd) continue; /* shadowed by pdel */
+            if (purge && PURGEABLE(p->rts[i].del)) continue;
+            out->rts[out->n_rts++] = p->rts[i];
+        }
+    }
+    if (p->srow) {
+        struct db_row *sr = arena_alloc(a, sizeof(*sr));
+        if (!sr) return -1;
+        int k = purge_row(&p->srow->r, pd, gc_before, purge_below_ts, now, a, sr);
+        if (k < 0) return -1;
+        if (k) out->srow = sr;
+    }
+    out->rows = p->n_rows ? arena_alloc(a, sizeof(*out->rows) * (size_t)p->n_rows) : NULL;
+    if (p->n_rows && !out->rows) return -1;
+    for (struct mrow *r = p->rhead[0]; r; r = r->next[0]) {
+        int64_t d = row_deletion((struct mpart *)p, t, &r->r);
+        int k = purge_row(&r->r, d, gc_before, purge_below_ts, now, a, &out->rows[out->n_rows]);
+        if (k < 0) return -1;
+        if (k) out->n_rows++;
+    }
+#undef PURGEABLE
     return 0;
 }

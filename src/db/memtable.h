@@ -10,7 +10,10 @@
  * cells are kept and applied when reading (purging is compaction's job).
  *
  * Invariants:
- *  (1) only the owning shard's thread touches a memtable;
+ *  (1) only the owning shard's thread touches a memtable, except that a
+ *      frozen one (never applied to again) is also read by the shard's
+ *      worker while it flushes it, and compaction builds scratch
+ *      memtables (memt_create_in) on the worker;
  *  (2) pointers returned by reads stay valid until the memtable is
  *      destroyed, which happens only on that shard between requests;
  *  (3) after memt_apply, a read sees the reconciled state (last write wins
@@ -26,6 +29,9 @@ struct memtable;
 struct mpart;
 
 struct memtable *memt_create(void);
+/* A memtable living entirely in arena a (a scratch view for merged reads):
+ * memt_destroy does nothing, the arena's reset frees it. NULL on OOM. */
+struct memtable *memt_create_in(arena *a);
 void memt_destroy(struct memtable *m);
 size_t memt_bytes(const struct memtable *m);
 uint64_t memt_partitions(const struct memtable *m);
@@ -102,5 +108,62 @@ int memt_row_cells(struct mpart *p, const struct schema_table *t, const db_val *
 /* Compares two clustering prefixes in clustering order (t's types and
  * DESC flags); a shorter equal prefix sorts first. */
 int db_ck_compare(const struct schema_table *t, const db_val *a, int na, const db_val *b, int nb);
+
+/* ---- raw access: everything as stored, tombstones included ---- */
+
+struct mrow;
+
+/* A partition's header as stored (pointers into the memtable). */
+struct memt_raw_part {
+    int64_t token;
+    db_val key;
+    struct db_del pdel;        /* ts DB_NO_TS: none */
+    const struct db_row *srow; /* NULL: no static row */
+    const struct db_rt *rts;   /* in the order applied */
+    int n_rts;
+};
+void memt_part_raw(const struct mpart *p, struct memt_raw_part *out);
+/* Rows in clustering order, raw (every cell, tombstones, TTLs, row
+ * deletions). Valid while the memtable lives; a frozen memtable (no
+ * memt_apply any more) may be walked by another thread (flush). */
+const struct mrow *memt_rows_first(const struct mpart *p);
+const struct mrow *memt_rows_next(const struct mrow *r);
+const struct db_row *memt_row_data(const struct mrow *r);
+
+/* Reconciles src (a partition of another memtable) into dst, as
+ * memt_apply would: its header (partition deletion, range tombstones,
+ * static row) and its rows inside the slices (n_slices 0: every row).
+ * 0, -1 OOM. */
+int memt_merge_part(struct memtable *dst, const struct schema_table *t, const struct mpart *src,
+                    const struct db_slice *slices, int n_slices, int32_t now);
+
+/* Smallest write/deletion timestamp ever applied (INT64_MAX: none). */
+int64_t memt_min_ts(const struct memtable *m);
+
+/* A partition as compaction writes it (memory in the arena given). */
+struct memt_compacted {
+    int64_t token;
+    db_val key;
+    struct db_del pdel;
+    struct db_rt *rts;
+    int n_rts;
+    struct db_row *srow; /* NULL: none left */
+    struct db_row *rows; /* in clustering order, only those with anything left */
+    int n_rows;
+};
+
+/* Compaction's view of partition p (a reconciliation of every input):
+ * data shadowed by a deletion in p is dropped; when purge_below_ts is not
+ * DB_NO_TS, tombstones (partition, range, row, cell, complex) and expired
+ * cells or liveness whose local deletion time is before gc_before and
+ * whose timestamp is below purge_below_ts (no source outside the
+ * compaction may hold data they shadow) are dropped too. 0, -1 OOM. */
+int memt_compact_part(const struct mpart *p, const struct schema_table *t, int64_t gc_before,
+                      int64_t purge_below_ts, int32_t now, arena *a, struct memt_compacted *out);
+
+/* Where clustering ck lies against slice s: -1 before it, 0 inside, 1
+ * after it. */
+int db_slice_cmp(const struct schema_table *t, const db_val *ck, int n_ck,
+                 const struct db_slice *s);
 
 #endif

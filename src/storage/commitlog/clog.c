@@ -91,6 +91,7 @@ struct batch {
     size_t n_w, cap_w;
     int want_sync; /* fsync at the end of this batch */
     int urgent;    /* group mode: do not wait for the window (clog_sync_now) */
+    int roll;      /* start a new segment before writing (clog_roll) */
 };
 
 /* The worker job's argument. It outlives c when clog_close finds a job in
@@ -117,6 +118,7 @@ struct clog {
     int closing;
     int dirty;              /* periodic: written since the last fsync */
     uint64_t seq_sh;        /* the worker's segment as of the last completed job */
+    uint64_t roll_min;      /* clog_roll: records appended since go to >= this */
     uint64_t last_sync_ns;  /* group: when the last fsync batch was submitted */
     struct loop_timer kick; /* 0 ms: submit at the end of this loop iteration */
     struct loop_timer period, window, fail;
@@ -225,6 +227,10 @@ static int write_chunk(struct clog *c, const uint8_t *p, size_t n)
 static int run_batch(struct clog *c, struct batch *b)
 {
     if (c->fd < 0) return -EIO; /* a failed roll left no segment; sticky anyway */
+    if (b->roll) {              /* clog_roll: always, so clog_current_segment's promise holds */
+        int rc = roll_segment(c);
+        if (rc) return rc;
+    }
     size_t p = 0;
     while (p < b->len) {
         size_t avail = c->off + CLOG_CHUNK_HDR_SIZE < c->seg_size
@@ -260,6 +266,7 @@ static void batch_clear(struct batch *b)
     b->n_w = 0;
     b->want_sync = 0;
     b->urgent = 0;
+    b->roll = 0;
     if (b->cap > (64u << 20)) { /* do not keep a burst's buffer forever */
         mem_free(b->data);
         b->data = NULL;
@@ -475,7 +482,15 @@ int clog_sync_now(struct clog *c, void (*done)(void *arg, int rc), void *arg)
 
 uint64_t clog_current_segment(struct clog *c)
 {
-    return c->seq_sh;
+    return c->seq_sh > c->roll_min ? c->seq_sh : c->roll_min;
+}
+
+void clog_roll(struct clog *c)
+{
+    /* the batch that will carry the next records starts a new segment,
+     * numbered after the worker's current one, which is >= seq_sh */
+    c->acc->roll = 1;
+    if (c->roll_min < c->seq_sh + 1) c->roll_min = c->seq_sh + 1;
 }
 
 /* ---- open / close ---- */

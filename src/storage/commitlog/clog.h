@@ -92,6 +92,13 @@ void clog_close(struct clog *c);
  * clog_discard_before. */
 uint64_t clog_current_segment(struct clog *c);
 
+/* Makes the records appended from now on go to a new segment (the batch
+ * that carries them starts one; nothing happens until a record comes), and
+ * clog_current_segment returns at least that segment's number at once. A
+ * memtable frozen for a flush calls it, so that once the flush is durable
+ * every older segment can be discarded. Shard thread. */
+void clog_roll(struct clog *c);
+
 /* Deletes this shard's segment files with seq < min(seq, current segment),
  * on the worker thread (unlink + directory fsync); errors are logged, not
  * returned. 0 submitted, -1 ENOMEM. */

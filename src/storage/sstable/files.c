@@ -69,6 +69,12 @@ static int cmp_u64(const void *a, const void *b)
 
 int sst_list(const char *dir, const char *table_dirname, uint64_t **gens, size_t *n)
 {
+    return sst_list_owned(dir, table_dirname, 0, 0, gens, n);
+}
+
+int sst_list_owned(const char *dir, const char *table_dirname, uint64_t mask, uint64_t val,
+                   uint64_t **gens, size_t *n)
+{
     *gens = NULL;
     *n = 0;
     char d[SST_PATH_MAX], p[SST_PATH_MAX];
@@ -99,8 +105,14 @@ int sst_list(const char *dir, const char *table_dirname, uint64_t **gens, size_t
     for (size_t i = 0; i < nn; i++) {
         uint64_t g;
         int c = parse_name(names[i], &g);
-        int drop = strncmp(names[i], "tmp-rdb-", 8) == 0;
-        if (c >= 0 && c != SST_C_TOC && !bsearch(&g, live, nl, sizeof(uint64_t), cmp_u64)) drop = 1;
+        int drop = 0;
+        if (strncmp(names[i], "tmp-rdb-", 8) == 0) {
+            uint64_t tg;
+            drop = parse_name(names[i] + 4, &tg) < 0 || (tg & mask) == val;
+        }
+        if (c >= 0 && c != SST_C_TOC && !bsearch(&g, live, nl, sizeof(uint64_t), cmp_u64) &&
+            (g & mask) == val)
+            drop = 1;
         if (!drop) continue;
         snprintf(p, sizeof(p), "%s/%s", d, names[i]);
         if (sio_unlink(p) < 0 && errno != ENOENT) {

@@ -278,6 +278,12 @@ int sst_remove(const char *dir, const char *table_dirname, uint64_t generation);
  * remove): call it only while no writer of this table is running, i.e. at
  * start-up. A missing directory is an empty list. 0 or -1 with errno. */
 int sst_list(const char *dir, const char *table_dirname, uint64_t **gens, size_t *n);
+/* As sst_list, but removes leftovers only of generations g with
+ * (g & mask) == val: a shard that encodes its id in the generation's low
+ * bits cleans up after itself while other shards' writers run. Every live
+ * generation is listed. (sst_list == mask 0, val 0.) */
+int sst_list_owned(const char *dir, const char *table_dirname, uint64_t mask, uint64_t val,
+                   uint64_t **gens, size_t *n);
 
 /* This thread's message for the last failed sst_ call ("" if none). */
 const char *sst_errmsg(void);
