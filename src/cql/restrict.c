@@ -871,7 +871,7 @@ int restrict_slices(struct cql_exec *x, const struct schema_table *t, const stru
             rem /= g_n[g];
             for (int c = 0; c < g_cols[g]; c++) {
                 int k = g_start[g] + c;
-                if (g_cols[g] > 1) {
+                if (rs->mi_ncols && g_start[g] == rs->mi_pos) { /* (c, ...) IN tuples */
                     pre[k] = pre2[k] = rs->mi_vals[j * g_cols[g] + c];
                 } else {
                     const proto_value *v = &rs->ck[k].v[j];

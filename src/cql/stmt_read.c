@@ -80,6 +80,7 @@ struct trip {
     uint32_t n_rows;
     /* ORDER BY across IN partitions: each row's offset and clustering */
     int merge;
+    int64_t merge_limit; /* LIMIT of a merged read, applied after the sort (0 none) */
     struct merged_row *mrows;
     uint32_t cap_mrows;
     int more;
@@ -317,7 +318,6 @@ static int emit_grouped(struct trip *tr, const struct db_rrow *row)
         return 1;
     }
     tr->cur_emitted++;
-    if (nck < 0) tr->pp_left--;
     /* the last row folded: where the next page resumes */
     tr->last_tok = tr->cur_tok;
     tr->last_key = tr->cur_key;
@@ -678,6 +678,8 @@ static void on_return(struct shard *s, void *arg)
         merge_tr = NULL;
         buf sorted;
         buf_init(&sorted);
+        if (tr->merge_limit > 0 && tr->n_rows > tr->merge_limit)
+            tr->n_rows = (uint32_t)tr->merge_limit;
         for (uint32_t i = 0; i < tr->n_rows; i++)
             buf_put(&sorted, tr->rows.data + tr->mrows[i].off, tr->mrows[i].len);
         if (buf_ok(&sorted)) {
@@ -944,6 +946,16 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
             tr->pp_limit = l;
             tr->pp_resume = l;
         }
+    }
+    if (tr->sel->has_agg && tr->sel->n_group_by < 0) {
+        /* aggregating everything: no limit on the rows folded
+         * (Cassandra's AGGREGATE_EVERYTHING); LIMIT counts the one result row */
+        tr->pp_limit = tr->pp_resume = INT64_MAX;
+    }
+    if (tr->merge && !tr->sel->has_agg) {
+        /* rows are sorted after reading: LIMIT applies after the sort */
+        tr->merge_limit = tr->limit_left;
+        tr->limit_left = INT64_MAX;
     }
     int one_page = tr->sel->has_agg && tr->sel->n_group_by < 0; /* one row in all */
     if (one_page) tr->page_left = INT64_MAX;

@@ -110,17 +110,11 @@ N_QUERIES = 500  # queries per table (and a few rejected ones)
 # that one bug does not hide the others or kill the shared server) unless
 # RINGDB_DIFF_KNOWN_BUGS=1, which puts them back to check a fix.
 KNOWN_BUGS = {
-    "tuple_in_one_column": "a one-column multi-column IN, e.g. WHERE p = 1 AND (c) IN ((1)), kills the server "
-                           "(UBSan: null proto_value in restrict.c clustering slices)",
     "static_after_page_break": "a page that resumes inside a partition has null static columns: "
                                "CREATE TABLE t (p int, c int, s int static, PRIMARY KEY (p, c)); "
                                "INSERT INTO t (p, c, s) VALUES (1, 1, 7); INSERT INTO t (p, c) VALUES (1, 2); "
                                "SELECT p, c, s FROM t (fetch_size 1) answers (1, 1, 7) then (1, 2, null); "
                                "static filters then drop rows, GROUP BY pages miss the static value",
-    "agg_per_partition_limit": "aggregates without GROUP BY apply PER PARTITION LIMIT to the rows they "
-                               "aggregate; Cassandra ignores it (SelectStatement.getDataLimits, "
-                               "AGGREGATE_EVERYTHING): SELECT count(*) FROM t PER PARTITION LIMIT 1 counts "
-                               "partitions instead of rows",
     "group_ppl_paging": "GROUP BY with PER PARTITION LIMIT forgets the partition's group count when a page "
                         "resumes inside a partition: SELECT p, c, count(*) FROM t GROUP BY p, c PER PARTITION "
                         "LIMIT 2 with fetch_size 1 answers a third group of the partition",
@@ -134,10 +128,6 @@ KNOWN_BUGS = {
                     "(1,1,3) | (1,2,1)",
     "tuple_in_duplicates": "a multi-column IN with a tuple twice answers its rows twice: SELECT p, c, d FROM t "
                            "WHERE p = 1 AND (c, d) IN ((1, 1), (1, 1)) answers (1, 1, 1) twice; Cassandra once",
-    "in_order_by_limit": "IN on the partition key with ORDER BY and LIMIT (paging off) applies LIMIT before "
-                         "sorting: rows (p, c, d) (1,1,1) (1,3,1) (2,2,1) (2,2,2); SELECT p, c, d FROM t WHERE "
-                         "p IN (1, 2) ORDER BY c DESC LIMIT 2 answers (1,3,1) (1,1,1); Cassandra (1,3,1) (2,2,2) "
-                         "(SelectStatement.getDataLimits: no read limit when post-query ordering)",
     "af_two_clustering_slices": "slices on two clustering columns are rejected even with ALLOW FILTERING: "
                                 "SELECT * FROM t WHERE c > 0 AND d > 1 ALLOW FILTERING answers 'Clustering "
                                 "column \"d\" cannot be restricted (preceding column \"c\" is restricted by a "
@@ -991,7 +981,7 @@ class QueryGen:
                 return all(r[c.name] is not None for c in cols)
 
             kind = rng.choice(["=", "IN", "slice"])
-            if kind == "IN" and n == 1 and avoid("tuple_in_one_column"):
+            if kind == "IN" and n == 1:
                 kind = "="
             if kind == "=":
                 v = tv()
@@ -1170,9 +1160,9 @@ class QueryGen:
                 q.post_order = [(c.name, c.desc != q.reverse) for c in t.ck[:n]]
                 have = {s.col for s in q.sels}
                 q.sels += [Sel(c.name, c.type, col=c.name) for c in t.ck[:n] if c.name not in have]
-        if rng.random() < 0.35 and not (post and avoid("in_order_by_limit")):
+        if rng.random() < 0.35:
             q.limit = rng.choice([1, 2, 3, 5, 10, 40])
-        if rng.random() < 0.2 and t.ck and not (q.kind == "agg" and avoid("agg_per_partition_limit")):
+        if rng.random() < 0.2 and t.ck:
             q.ppl = rng.choice([1, 2, 3])
         self.fix_fetch_size(q)
         if post:
