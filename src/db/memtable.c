@@ -635,7 +635,7 @@ static int in_slice(const struct schema_table *t, const struct db_row *r, const 
 int memt_read(struct mpart *p, const struct db_read *rd)
 {
     const struct schema_table *t = rd->t;
-    if (rd->on_static && p->srow && !rd->after) {
+    if (rd->on_static && p->srow) { /* resumed pages need the static row too */
         struct db_rrow rr;
         int v = visible(p, t, &p->srow->r, rd->now, rd->a, &rr);
         if (v < 0) return -1;
@@ -651,7 +651,9 @@ int memt_read(struct mpart *p, const struct db_read *rd)
             struct mrow *r = row_seek_start(p, t, sl->start, sl->n_start, sl->start_incl);
             if (rd->after) {
                 struct mrow *ra = row_find_ge(p, t, rd->after, rd->n_after, false, NULL);
-                if (ra && (!r || db_ck_compare(t, ra->r.ck, ra->r.n_ck, r->r.ck, r->r.n_ck) > 0))
+                /* resume: the later of the slice start and the row after `after`
+                 * (a slice without rows stays empty) */
+                if (r && ra && db_ck_compare(t, ra->r.ck, ra->r.n_ck, r->r.ck, r->r.n_ck) > 0)
                     r = ra;
                 else if (!ra)
                     r = NULL;
