@@ -89,7 +89,10 @@ static int values_of(struct cql_exec *x, const struct cql_relation *rel,
                           c->name);
                 return -1;
             }
-            kv->v[kv->n++] = (proto_value){v.p, v.len};
+            int dup = 0; /* IN answers each row once */
+            for (int k = 0; k < kv->n && !dup; k++)
+                dup = kv->v[k].len == v.len && memcmp(kv->v[k].p, v.p, (size_t)v.len) == 0;
+            if (!dup) kv->v[kv->n++] = (proto_value){v.p, v.len};
         }
         return 0;
     }
@@ -219,6 +222,29 @@ static int tuple_values(struct cql_exec *x, const struct schema_table *t, const 
     return 0;
 }
 
+/* Drops repeated tuples (m tuples of n values), keeping the first of each:
+ * IN answers each row once. Returns the new count. */
+static int dedup_tuples(db_val *vals, int n, int m)
+{
+    int w = 0;
+    for (int i = 0; i < m; i++) {
+        int dup = 0;
+        for (int j = 0; j < w && !dup; j++) {
+            dup = 1;
+            for (int k = 0; k < n && dup; k++) {
+                const db_val *a = &vals[j * n + k], *b = &vals[i * n + k];
+                dup = a->len == b->len && (a->len <= 0 || memcmp(a->p, b->p, (size_t)a->len) == 0);
+            }
+        }
+        if (dup) continue;
+        if (w != i)
+            for (int k = 0; k < n; k++)
+                vals[w * n + k] = vals[i * n + k];
+        w++;
+    }
+    return w;
+}
+
 static int multi_in_values(struct cql_exec *x, const struct schema_table *t,
                            const struct cql_relation *rel, int first, struct restrictions *rs)
 {
@@ -252,7 +278,7 @@ static int multi_in_values(struct cql_exec *x, const struct schema_table *t,
             m++;
         }
         rs->mi_vals = vals;
-        rs->mi_n = m;
+        rs->mi_n = dedup_tuples(vals, n, m);
         return 0;
     }
     db_val *vals = arena_alloc(&r->arena, sizeof(*vals) * (size_t)(rel->n_in_values * n + 1));
@@ -260,7 +286,7 @@ static int multi_in_values(struct cql_exec *x, const struct schema_table *t,
     for (int i = 0; i < rel->n_in_values; i++)
         if (tuple_values(x, t, rel->in_values[i], first, n, &vals[i * n]) < 0) return -1;
     rs->mi_vals = vals;
-    rs->mi_n = rel->n_in_values;
+    rs->mi_n = dedup_tuples(vals, n, rel->n_in_values);
     return 0;
 }
 

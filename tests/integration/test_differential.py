@@ -120,11 +120,6 @@ KNOWN_BUGS = {
     "group_ppl_paging": "GROUP BY with PER PARTITION LIMIT forgets the partition's group count when a page "
                         "resumes inside a partition: SELECT p, c, count(*) FROM t GROUP BY p, c PER PARTITION "
                         "LIMIT 2 with fetch_size 1 answers a third group of the partition",
-    "ck_in_marker_duplicates": "a clustering IN bound as one list marker (c IN ?) with a value twice answers "
-                               "the rows twice; Cassandra answers each row once (c IN (?, ?) and literals are "
-                               "right)",
-    "tuple_in_duplicates": "a multi-column IN with a tuple twice answers its rows twice: SELECT p, c, d FROM t "
-                           "WHERE p = 1 AND (c, d) IN ((1, 1), (1, 1)) answers (1, 1, 1) twice; Cassandra once",
     "af_two_clustering_slices": "slices on two clustering columns are rejected even with ALLOW FILTERING: "
                                 "SELECT * FROM t WHERE c > 0 AND d > 1 ALLOW FILTERING answers 'Clustering "
                                 "column \"d\" cannot be restricted (preceding column \"c\" is restricted by a "
@@ -988,8 +983,6 @@ class QueryGen:
                 vs = [tv() for _ in range(rng.randint(1, 3))]
                 if rng.random() < 0.3:
                     vs.append(vs[0])
-                if avoid("tuple_in_duplicates"):
-                    vs = list(dict.fromkeys(vs))
                 # (c0, c1) IN ((?, ?), (?, ?)): one slot per element
                 text = names + " IN (" + ", ".join(tup for _ in vs) + ")"
                 slots = [("one", c.type, x) for v in vs for c, x in zip(cols, v)]
@@ -1007,7 +1000,7 @@ class QueryGen:
             return True
         # single-column relations: an EQ/IN prefix, maybe a slice
         n_eq = rng.randint(0, len(t.ck))
-        unique = q.prepared and q.in_list_marker and avoid("ck_in_marker_duplicates")
+        unique = False
         for c in t.ck[:n_eq]:
             if rng.random() < 0.3:
                 q.rels.append(self.in_rel(c, "ck", unique=unique))
