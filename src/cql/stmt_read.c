@@ -286,7 +286,10 @@ static int emit_grouped(struct trip *tr, const struct db_rrow *row)
         }
         if (!same) {
             if (close_group(tr) < 0) return 1;
-            if (same_part) tr->pp_left--; /* groups of this partition */
+            if (same_part) { /* groups of this partition; a page may end here */
+                tr->pp_left--;
+                tr->last_pp_left = tr->pp_left;
+            }
         }
     }
     if (tr->limit_left <= 0 || tr->pp_left <= 0) return 1;

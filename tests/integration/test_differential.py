@@ -117,9 +117,6 @@ N_QUERIES = 500  # queries per table (and a few rejected ones)
 # that one bug does not hide the others or kill the shared server) unless
 # RINGDB_DIFF_KNOWN_BUGS=1, which puts them back to check a fix.
 KNOWN_BUGS = {
-    "group_ppl_paging": "GROUP BY with PER PARTITION LIMIT forgets the partition's group count when a page "
-                        "resumes inside a partition: SELECT p, c, count(*) FROM t GROUP BY p, c PER PARTITION "
-                        "LIMIT 2 with fetch_size 1 answers a third group of the partition",
     "af_two_clustering_slices": "slices on two clustering columns are rejected even with ALLOW FILTERING: "
                                 "SELECT * FROM t WHERE c > 0 AND d > 1 ALLOW FILTERING answers 'Clustering "
                                 "column \"d\" cannot be restricted (preceding column \"c\" is restricted by a "
@@ -1160,8 +1157,7 @@ class QueryGen:
         return q
 
     def fix_fetch_size(self, q):
-        if q.kind == "group" and q.ppl and q.fetch_size and q.fetch_size < 5000 and avoid("group_ppl_paging"):
-            q.fetch_size = 5000
+        """No query form needs a workaround today (see KNOWN_BUGS)."""
 
 
 # --------------------------------------------------------------------------
