@@ -597,7 +597,10 @@ int restrict_analyze(struct cql_exec *x, const struct schema_table *t,
                 goto unsupported_op;
             }
             if (ck_state[pos] == 1) goto dup_ck;
-            if (slice_col >= 0 && slice_col != pos) goto slice_after;
+            if (slice_col >= 0 && slice_col != pos) {
+                if (mode == 0 && allow_filtering) goto filter; /* a second slice: filtered */
+                goto slice_after;
+            }
             slice_col = pos;
             ck_state[pos] = 2;
             db_val *v = arena_alloc(&r->arena, sizeof(*v));

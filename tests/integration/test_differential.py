@@ -117,11 +117,6 @@ N_QUERIES = 500  # queries per table (and a few rejected ones)
 # that one bug does not hide the others or kill the shared server) unless
 # RINGDB_DIFF_KNOWN_BUGS=1, which puts them back to check a fix.
 KNOWN_BUGS = {
-    "af_two_clustering_slices": "slices on two clustering columns are rejected even with ALLOW FILTERING: "
-                                "SELECT * FROM t WHERE c > 0 AND d > 1 ALLOW FILTERING answers 'Clustering "
-                                "column \"d\" cannot be restricted (preceding column \"c\" is restricted by a "
-                                "non-EQ relation)'; Cassandra filters (SelectTest."
-                                "testAllowFilteringOnPartitionAndClusteringKey)",
 }
 WITH_KNOWN_BUGS = {b.strip() for b in os.environ.get("RINGDB_DIFF_KNOWN_BUGS", "").split(",") if b.strip()}
 if WITH_KNOWN_BUGS & {"1", "all"}:
@@ -1004,25 +999,20 @@ class QueryGen:
             else:
                 q.rels.append(self.eq(c, "ck"))
         prefix = True
-        sliced = False
         if n_eq < len(t.ck) and rng.random() < 0.6:
             q.rels += self.slice_rels(t.ck[n_eq], "ck")
             n_eq += 1
-            sliced = True
         # with ALLOW FILTERING: more restrictions on later clustering columns
         if rng.random() < 0.35:
             for c in t.ck[n_eq:]:
                 if rng.random() < 0.5:
                     r = rng.random()
-                    if r > 0.55 and sliced and avoid("af_two_clustering_slices"):
-                        r = 0
                     if r < 0.4:
                         q.rels.append(self.eq(c, "ck"))
                     elif r < 0.55 and NEQ:
                         q.rels.append(self.eq(c, "ck", "!="))
                     else:
                         q.rels += self.slice_rels(c, "ck")
-                        sliced = True
                     prefix = False
         return prefix
 
