@@ -740,10 +740,21 @@ int stmt_bind_specs(struct cql_req *r, const struct cql_stmt *st, struct cql_col
             }
             if (rel->kind == CQL_REL_MAP_ELEMENT || rel->op == CQL_OP_CONTAINS ||
                 rel->op == CQL_OP_CONTAINS_KEY) {
-                cql_error(r, PROTO_ERR_INVALID,
-                          "Bind markers in this relation are not supported "
-                          "yet by ringdb");
-                return -1;
+                /* Cassandra's receivers: key(m) for a map key, value(c) for
+                 * an element or map value */
+                const struct type *ty = col->type;
+                int coll = ty->kind == TYPE_MAP || ty->kind == TYPE_SET || ty->kind == TYPE_LIST;
+                int is_key = (rel->kind == CQL_REL_MAP_ELEMENT && m->term == rel->key) ||
+                             rel->op == CQL_OP_CONTAINS_KEY;
+                if (!coll) {
+                    cql_error(r, PROTO_ERR_INVALID, "Cannot use %s on non-collection column %s",
+                              rel->op == CQL_OP_CONTAINS_KEY ? "CONTAINS KEY" : "CONTAINS",
+                              col->name);
+                    return -1;
+                }
+                sp->name = mk_name(r, is_key ? "key(%s)" : "value(%s)", col->name);
+                sp->type = is_key || ty->kind != TYPE_MAP ? ty->params[0] : ty->params[1];
+                continue;
             }
             if (m->is_in_list) {
                 sp->name = mk_name(r, "in(%s)", col->name);

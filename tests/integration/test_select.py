@@ -290,3 +290,24 @@ def test_unknown_column(session, data):
         session.execute("SELECT nope FROM %s.t" % data)
     # 4.1 appends " in table <ks>.t"
     assert server_message(ei.value).startswith("Undefined column name nope")
+
+
+def test_bind_markers_in_collection_filters(session, unique_keyspace):
+    """CONTAINS ?, CONTAINS KEY ?, m[?] = ? prepare with Cassandra's receivers
+    (key(m), value(m)) and filter like their literal forms."""
+    ks = unique_keyspace
+    session.execute("CREATE TABLE %s.m (k int PRIMARY KEY, m map<text, int>, st set<int>, l list<text>)" % ks)
+    session.execute("INSERT INTO %s.m (k, m, st, l) VALUES (1, {'a': 1, 'b': 2}, {5, 6}, ['x'])" % ks)
+    session.execute("INSERT INTO %s.m (k, m, st, l) VALUES (2, {'c': 3}, {7}, ['y'])" % ks)
+    cases = [
+        ("m CONTAINS ?", [2], [("value(m)", "int")], [(1,)]),
+        ("m CONTAINS KEY ?", ["c"], [("key(m)", "varchar")], [(2,)]),
+        ("m[?] = ?", ["a", 1], [("key(m)", "varchar"), ("value(m)", "int")], [(1,)]),
+        ("m[?] = ?", ["a", 2], [("key(m)", "varchar"), ("value(m)", "int")], []),
+        ("st CONTAINS ?", [7], [("value(st)", "int")], [(2,)]),
+        ("l CONTAINS ?", ["x"], [("value(l)", "varchar")], [(1,)]),
+    ]
+    for rel, args, spec, rows in cases:
+        stmt = session.prepare("SELECT k FROM %s.m WHERE %s ALLOW FILTERING" % (ks, rel))
+        assert [(c.name, c.type.typename) for c in stmt.column_metadata] == spec
+        assert [tuple(r) for r in session.execute(stmt, args)] == rows
