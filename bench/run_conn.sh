@@ -14,33 +14,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--seconds S] [--smp N]" >&2; exit 2 ;;
   esac
 done
-server="$root/build/ringdb"
-bench="$root/build/bench/bench_conn"
-for f in "$server" "$bench"; do
-  [ -x "$f" ] || { echo "run_conn: $f missing (make build/ringdb build/bench/bench_conn)" >&2; exit 1; }
-done
-
-dir=$(mktemp -d /tmp/ringdb-bench.XXXXXX)
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-pid=
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$server" --address 127.0.0.1 --port "$port" --data-dir "$dir/data" --smp "$smp" 2>"$dir/ringdb.log" &
-pid=$!
-for _ in $(seq 1 300); do
-  grep -q "ringdb ready" "$dir/ringdb.log" 2>/dev/null && break
-  kill -0 "$pid" 2>/dev/null || { echo "run_conn: ringdb exited:"; tail -20 "$dir/ringdb.log"; exit 1; }
-  sleep 0.1
-done
-grep -q "ringdb ready" "$dir/ringdb.log" || { echo "run_conn: ringdb not ready after 30 s:"; tail -20 "$dir/ringdb.log"; exit 1; }
+. "$root/bench/lib.sh"
+bench_start run_conn "$smp" "$root/build/bench/bench_conn"
 
 echo "run_conn: ringdb (--smp $smp) on 127.0.0.1:$port"
-"$bench" --host 127.0.0.1 --port "$port" --seconds "$seconds"
+"$root/build/bench/bench_conn" --host 127.0.0.1 --port "$port" --seconds "$seconds"

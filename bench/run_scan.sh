@@ -23,40 +23,12 @@ while [ $# -gt 0 ]; do
        exit 2 ;;
   esac
 done
-server="$root/build/ringdb"
-bench="$root/build/bench/bench_scan"
-for f in "$server" "$bench"; do
-  [ -x "$f" ] || { echo "run_scan: $f missing (make build/ringdb build/bench/bench_scan)" >&2; exit 1; }
-done
-
-dir=$(mktemp -d /tmp/ringdb-bench-scan.XXXXXX)
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-pid=
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$server" --address 127.0.0.1 --port "$port" --data-dir "$dir/data" --smp "$smp" 2>"$dir/ringdb.log" &
-pid=$!
-for _ in $(seq 1 300); do
-  grep -q "ringdb ready" "$dir/ringdb.log" 2>/dev/null && break
-  kill -0 "$pid" 2>/dev/null || { echo "run_scan: ringdb exited:"; tail -20 "$dir/ringdb.log"; exit 1; }
-  sleep 0.1
-done
-grep -q "ringdb ready" "$dir/ringdb.log" || { echo "run_scan: ringdb not ready after 30 s:"; tail -20 "$dir/ringdb.log"; exit 1; }
+. "$root/bench/lib.sh"
+bench_start run_scan "$smp" "$root/build/bench/bench_scan"
 
 echo "run_scan: ringdb (--smp $smp, pid $pid) on 127.0.0.1:$port, data in $dir"
 rc=0
-"$bench" --host 127.0.0.1 --port "$port" --server-pid "$pid" "${bench_args[@]+"${bench_args[@]}"}" || rc=$?
+"$root/build/bench/bench_scan" --host 127.0.0.1 --port "$port" --server-pid "$pid" "${bench_args[@]+"${bench_args[@]}"}" || rc=$?
 echo "run_scan: data dir $(du -sh "$dir" | cut -f1) before cleanup"
-if [ "$rc" -ne 0 ]; then
-  echo "run_scan: bench_scan failed (exit $rc); last lines of the server log:"
-  tail -20 "$dir/ringdb.log"
-fi
+if [ "$rc" -ne 0 ]; then bench_fail run_scan "$rc"; fi
 exit "$rc"
