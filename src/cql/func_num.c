@@ -415,17 +415,22 @@ static int bn_digits(const struct bn *a)
     return d;
 }
 
+/* a * 10^-scale as "digitsE-scale" text, NUL-terminated, for strtod/strtof
+ * (each rounds once, from the exact decimal). 0, or -1 out of memory. */
+static int bn_sci_text(const struct bn *a, int32_t scale, buf *s)
+{
+    if (bn_to_str(a, s) != 0) return -1;
+    char e[24];
+    snprintf(e, sizeof(e), "e%" PRId64, -(int64_t)scale);
+    buf_put(s, e, strlen(e) + 1);
+    return buf_ok(s) ? 0 : -1;
+}
+
 static double bn_to_double(const struct bn *a, int32_t scale)
 {
     buf s;
     buf_init(&s);
-    double d = 0;
-    if (bn_to_str(a, &s) == 0) {
-        char e[24];
-        snprintf(e, sizeof(e), "e%" PRId64, -(int64_t)scale);
-        buf_put(&s, e, strlen(e) + 1);
-        if (buf_ok(&s)) d = strtod((const char *)s.data, NULL);
-    }
+    double d = bn_sci_text(a, scale, &s) == 0 ? strtod((const char *)s.data, NULL) : 0;
     buf_free(&s);
     return d;
 }
@@ -434,13 +439,7 @@ static float bn_to_float(const struct bn *a, int32_t scale)
 {
     buf s;
     buf_init(&s);
-    float f = 0;
-    if (bn_to_str(a, &s) == 0) {
-        char e[24];
-        snprintf(e, sizeof(e), "e%" PRId64, -(int64_t)scale);
-        buf_put(&s, e, strlen(e) + 1);
-        if (buf_ok(&s)) f = strtof((const char *)s.data, NULL);
-    }
+    float f = bn_sci_text(a, scale, &s) == 0 ? strtof((const char *)s.data, NULL) : 0;
     buf_free(&s);
     return f;
 }
