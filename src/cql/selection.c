@@ -158,7 +158,7 @@ static struct sx *const_sx(struct planner *pl, const struct cql_term *term, cons
 }
 
 int selection_group_by(struct cql_exec *x, const struct schema_table *t,
-                       const struct cql_select *sel, uint64_t eq_mask, int *n_ck)
+                       const struct cql_select *sel, const uint64_t *eq, int *n_ck)
 {
     struct cql_req *r = x->r;
     int k = 0; /* next primary key column */
@@ -182,9 +182,9 @@ int selection_group_by(struct cql_exec *x, const struct schema_table *t,
                       c->name);
             return -1;
         }
-        if (eq_mask >> 63) continue; /* planning only: the order is checked with the WHERE */
+        if (!eq) continue; /* planning only: the order is checked with the WHERE */
         /* columns fixed by an equality may be left out */
-        while (k < t->n_pk + t->n_ck && &t->cols[k] != c && (eq_mask >> k & 1))
+        while (k < t->n_pk + t->n_ck && &t->cols[k] != c && (*eq >> k & 1))
             k++;
         if (k >= t->n_pk + t->n_ck || &t->cols[k] != c) {
             cql_error(r, PROTO_ERR_INVALID,
@@ -194,8 +194,8 @@ int selection_group_by(struct cql_exec *x, const struct schema_table *t,
         }
         k++;
     }
-    if (eq_mask >> 63) return 0;
-    while (k < t->n_pk && (eq_mask >> k & 1))
+    if (!eq) return 0;
+    while (k < t->n_pk && (*eq >> k & 1))
         k++;
     if (k < t->n_pk) {
         cql_error(r, PROTO_ERR_INVALID,
@@ -746,7 +746,7 @@ int selection_plan(struct cql_exec *x, const struct schema_keyspace *ks,
         }
     }
     if (sel->n_group_by &&
-        selection_group_by(x, t, sel, (uint64_t)1 << 63, &s->n_group_by) < 0) /* order: later */
+        selection_group_by(x, t, sel, NULL, &s->n_group_by) < 0) /* order: with the WHERE */
         return -1;
     if (sel->n_group_by) {
         s->has_agg = 1; /* one row per group, even without aggregate functions */

@@ -65,12 +65,12 @@ int selection_plan(struct cql_exec *x, const struct schema_keyspace *ks,
                    struct selection **out);
 
 /* Checks GROUP BY against the primary key: columns of the key in order,
- * where columns fixed by an equality (bit i of eq_mask for column i) may be
+ * where columns fixed by an equality (bit i of *eq for column i) may be
  * left out, and the whole partition key. Sets *n_ck, the clustering columns
- * a group spans. With bit 63 set only the columns are checked (planning
- * before the WHERE clause is known). -1 with the error in x->r. */
+ * a group spans. With eq NULL only the columns themselves are checked
+ * (planning, before the WHERE clause is known). -1 with the error in x->r. */
 int selection_group_by(struct cql_exec *x, const struct schema_table *t,
-                       const struct cql_select *sel, uint64_t eq_mask, int *n_ck);
+                       const struct cql_select *sel, const uint64_t *eq, int *n_ck);
 
 /* Appends column ci of the row as a protocol [bytes] (the fast path). */
 void sel_write_column(buf *b, const struct sel_row *sr, int ci);

@@ -898,7 +898,7 @@ int stmt_select_table(struct cql_exec *x, const struct schema_keyspace *ks,
             if (tr->rs.pk[i].n == 1) eq |= (uint64_t)1 << i;
         for (int i = 0; i < tr->rs.n_ck_eq; i++)
             if (tr->rs.ck[i].n == 1) eq |= (uint64_t)1 << (t->n_pk + i);
-        if (selection_group_by(&tr->x, t, sel, eq, &tr->sel->n_group_by) < 0) return CQL_DONE;
+        if (selection_group_by(&tr->x, t, sel, &eq, &tr->sel->n_group_by) < 0) return CQL_DONE;
     }
     if (tr->distinct && (tr->rs.n_ck_eq || tr->rs.has_slice)) {
         cql_error(r, PROTO_ERR_INVALID,
